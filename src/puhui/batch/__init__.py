@@ -1,0 +1,1 @@
+"""Batch jobs over the whole portfolio: end-of-day and ledger verification, set-based."""

@@ -1,0 +1,62 @@
+"""Portfolio summary: counts and balances by product and delinquency bucket, income, losses."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import sqlalchemy as sa
+
+from puhui.batch.subledger import STATUS_CODES, iter_loan_balances
+from puhui.compliance.profile import JurisdictionProfile
+from puhui.storage.calendar_repository import CalendarRepository
+from puhui.storage.journal_repository import JournalRepository
+from puhui.storage.tables import products
+
+
+@dataclass
+class SummaryRow:
+    loans: int = 0
+    principal_minor: int = 0
+    receivable_minor: int = 0
+
+
+@dataclass
+class PortfolioSummary:
+    as_of: date | None
+    by_product_bucket: dict[tuple[str, str], SummaryRow] = field(default_factory=dict)
+    by_status: dict[str, int] = field(default_factory=dict)
+    ledger: dict[str, int] = field(default_factory=dict)
+
+
+def portfolio_summary(engine: sa.Engine, profile: JurisdictionProfile) -> PortfolioSummary:
+    with engine.connect() as connection, connection.begin():
+        as_of = CalendarRepository(connection).last_closed_date()
+        codes = dict(connection.execute(sa.select(products.c.id, products.c.code)).all())
+        rows: dict[tuple[str, str], SummaryRow] = defaultdict(SummaryRow)
+        statuses: dict[str, int] = defaultdict(int)
+        names = {code: name for name, code in STATUS_CODES.items()}
+        for balances in iter_loan_balances(connection, as_of):
+            for code in np.unique(balances.status).tolist():
+                statuses[names[code]] += int((balances.status == code).sum())
+            live = (balances.status == STATUS_CODES["active"]) | (
+                balances.status == STATUS_CODES["overdue"]
+            )
+            receivable = balances.principal + balances.interest + balances.fee + balances.penalty
+            for index in np.flatnonzero(live).tolist():
+                key = (
+                    codes[int(balances.product_id[index])],
+                    profile.bucket(int(balances.days_past_due[index])),
+                )
+                row = rows[key]
+                row.loans += 1
+                row.principal_minor += int(balances.principal[index])
+                row.receivable_minor += int(receivable[index])
+        ledger: dict[str, int] = defaultdict(int)
+        for (account, _funder, _currency), amount in (
+            JournalRepository(connection).balances().items()
+        ):
+            ledger[account] += amount
+    return PortfolioSummary(as_of, dict(sorted(rows.items())), dict(statuses), dict(ledger))

@@ -1,0 +1,1 @@
+"""The `puhui` command line (Typer + Rich)."""

@@ -1,0 +1,126 @@
+"""`puhui demo`: a synthetic lender's first year, then its portfolio and ledger verification."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from puhui.batch.summary import PortfolioSummary, portfolio_summary
+from puhui.batch.verify import verify
+from puhui.cli.database import open_engine
+from puhui.cli.errors import exits_cleanly
+from puhui.cli.operations_commands import eod_progress, print_eod, print_report
+from puhui.compliance.profile import load_profile
+from puhui.core.errors import InvalidInput
+from puhui.core.money import format_minor
+from puhui.sim.demo import DemoSettings, run_demo
+from puhui.storage.engine import make_engine
+
+console = Console()
+DEMO_DATABASE = "puhui-demo.db"
+
+
+def _fresh_demo_engine(database_url: str | None):  # type: ignore[no-untyped-def]
+    """The demo's own SQLite file (recreated each run), or an empty database the user names."""
+    if database_url is None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(DEMO_DATABASE + suffix).unlink(missing_ok=True)
+        return make_engine(f"sqlite:///{DEMO_DATABASE}")
+    engine = open_engine(database_url, require_schema=False)
+    with engine.connect() as connection:
+        has_loans = (
+            connection.dialect.has_table(connection, "loans")
+            and connection.exec_driver_sql("SELECT COUNT(*) FROM loans").scalar()
+        )
+    if has_loans:
+        raise InvalidInput(
+            "the demo needs an empty database, and this one has loans; omit --database-url to "
+            f"use the demo's own {DEMO_DATABASE}"
+        )
+    return engine
+
+
+def _print_summary(summary: PortfolioSummary) -> None:
+    table = Table(title=f"live portfolio on {summary.as_of}")
+    for column in ("product", "bucket", "loans", "principal", "receivable"):
+        table.add_column(column, justify="right" if column not in ("product", "bucket") else "left")
+    for (product, bucket), row in summary.by_product_bucket.items():
+        table.add_row(
+            product,
+            bucket,
+            f"{row.loans:,}",
+            format_minor(row.principal_minor),
+            format_minor(row.receivable_minor),
+        )
+    console.print(table)
+    console.print(
+        "loans by status: "
+        + ", ".join(f"{status} {count:,}" for status, count in sorted(summary.by_status.items()))
+    )
+    ledger = summary.ledger
+    income = {
+        name: -ledger.get(name, 0)
+        for name in ("interest_income", "fee_income", "penalty_income", "recovery_income")
+    }
+    console.print(
+        "income: "
+        + ", ".join(f"{k.removesuffix('_income')} {format_minor(v)}" for k, v in income.items())
+        + f"; written off {format_minor(ledger.get('write_off_expense', 0))}; "
+        f"credit balances owed to borrowers {format_minor(-ledger.get('credit_balance', 0))}"
+    )
+
+
+@exits_cleanly
+def demo_command(
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="Do not start a server after.")
+    ] = False,
+    loans: Annotated[int, typer.Option(help="Loans to book.", min=1, max=1_000_000)] = 3_000,
+    days: Annotated[int, typer.Option(help="Business days to run.", min=1, max=3_650)] = 365,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic population.")] = 2025,
+    start: Annotated[str, typer.Option(help="First business day.")] = "2025-01-02",
+    database_url: Annotated[
+        str | None,
+        typer.Option(help=f"An empty database to use (default: a fresh {DEMO_DATABASE})."),
+    ] = None,
+) -> None:
+    """Simulate a lender's first year (every product, late payers, prepayments, refunds,
+    defaults), print the portfolio and verify the ledger."""
+    try:
+        first_day = date.fromisoformat(start)
+    except ValueError:
+        raise InvalidInput(f"start {start!r} is not a date; write it as YYYY-MM-DD") from None
+    engine = _fresh_demo_engine(database_url)
+    profile = load_profile()
+    settings = DemoSettings(
+        loans=loans, days=days, first_day=first_day, seed=seed, booking_days=min(120, days)
+    )
+    started = time.perf_counter()
+    with eod_progress() as progress:
+        task = progress.add_task("simulating", total=days)
+
+        def advance(day: date, done: int) -> None:
+            progress.update(task, description=f"business day {day}", completed=done)
+
+        stats = run_demo(engine, profile, settings, advance)
+    elapsed = time.perf_counter() - started
+    console.print(
+        f"[bold]simulated {days} business days in {elapsed:.1f} s[/]: {stats.booked:,} loans "
+        f"booked, {stats.repayments:,} repayments, {stats.reversals:,} bounced and reversed, "
+        f"{stats.refunds:,} merchant refunds, {stats.payouts:,} credit payouts, "
+        f"{stats.refused:,} planned actions refused (loan already closed or charged off)"
+    )
+    print_eod(stats.eod)
+    _print_summary(portfolio_summary(engine, profile))
+    report = verify(engine)
+    print_report(report)
+    if not no_serve:
+        console.print("The web console arrives with a later release; nothing to serve yet.")
+    if not report.ok:
+        raise typer.Exit(1)

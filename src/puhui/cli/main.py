@@ -1,0 +1,26 @@
+"""Entry point of the `puhui` command: one Typer app, one module per command group."""
+
+from __future__ import annotations
+
+import typer
+
+from puhui.cli.demo_command import demo_command
+from puhui.cli.operations_commands import eod_command, init_command, verify_command
+from puhui.cli.schedule_command import schedule_command
+
+app = typer.Typer(
+    name="puhui",
+    help="puhui: open-source digital micro-lending — servicing core and ledger.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.command("schedule")(schedule_command)
+app.command("init")(init_command)
+app.command("eod")(eod_command)
+app.command("verify")(verify_command)
+app.command("demo")(demo_command)
+
+
+@app.callback()
+def main() -> None:
+    """puhui: open-source digital micro-lending — servicing core and ledger."""

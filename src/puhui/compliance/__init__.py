@@ -1,0 +1,1 @@
+"""Jurisdiction profiles (regulatory numbers as dated data) and the checks that use them."""

@@ -1,0 +1,1 @@
+"""The double-entry general ledger: immutable, balanced, idempotent journal entries."""

@@ -1,0 +1,1 @@
+"""Loan products, exact repayment schedules and loan servicing (accrual, repayment, delinquency)."""

@@ -1,0 +1,1 @@
+"""Synthetic borrowers and a simulated lending business, deterministic by seed."""

@@ -1,0 +1,76 @@
+"""Products by id and code; a product version, once stored, never changes."""
+
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+
+from puhui.loans.errors import InvalidProduct
+from puhui.loans.products import Product, product_from_mapping, product_to_mapping
+from puhui.storage.tables import products
+
+# Parsing a product validates it (including a sample schedule), so parsed products are kept by
+# their stored definition text: immutable, so the cache can never serve a stale version.
+_parsed: dict[str, Product] = {}
+MAX_CACHED_PRODUCTS = 10_000
+
+
+def _parse(definition: str) -> Product:
+    product = _parsed.get(definition)
+    if product is None:
+        if len(_parsed) >= MAX_CACHED_PRODUCTS:
+            _parsed.clear()
+        product = _parsed[definition] = product_from_mapping(json.loads(definition))
+    return product
+
+
+class ProductRepository:
+    def __init__(self, connection: sa.Connection) -> None:
+        self._connection = connection
+        self._by_id: dict[int, Product] = {}
+
+    def by_id(self, product_id: int) -> Product:
+        if product_id not in self._by_id:
+            definition = self._connection.execute(
+                sa.select(products.c.definition).where(products.c.id == product_id)
+            ).scalar_one()
+            self._by_id[product_id] = _parse(definition)
+        return self._by_id[product_id]
+
+    def current(self, code: str) -> tuple[int, Product]:
+        row = self._connection.execute(
+            sa.select(products.c.id)
+            .where(products.c.code == code)
+            .order_by(products.c.version.desc())
+            .limit(1)
+        ).first()
+        if row is None:
+            known = self._connection.execute(sa.select(products.c.code).distinct()).scalars()
+            raise InvalidProduct(
+                f"unknown product {code!r}; registered products: {sorted(known)} "
+                "(run `puhui init` to register the shipped catalogue)"
+            )
+        return int(row[0]), self.by_id(int(row[0]))
+
+    def register(self, product: Product) -> int:
+        """Store a product version; identical re-registration is a no-op, a changed one an error."""
+        definition = json.dumps(product_to_mapping(product), sort_keys=True)
+        existing = self._connection.execute(
+            sa.select(products.c.id, products.c.definition).where(
+                products.c.code == product.code, products.c.version == product.version
+            )
+        ).first()
+        if existing is not None:
+            if json.loads(existing[1]) != json.loads(definition):
+                raise InvalidProduct(
+                    f"product {product.code} version {product.version} already exists with "
+                    "different settings; give the changed product a new version"
+                )
+            return int(existing[0])
+        result = self._connection.execute(
+            sa.insert(products).values(
+                code=product.code, version=product.version, definition=definition
+            )
+        )
+        return int(result.inserted_primary_key[0])  # type: ignore[index]

@@ -1,0 +1,203 @@
+"""The database schema as SQLAlchemy Core tables (the Alembic migrations create the same).
+
+Money is BigInteger minor units, never float or Decimal columns. The journal, its postings and
+loan events are append-only: triggers (see `append_only.py`) refuse UPDATE and DELETE on them.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+    }
+)
+
+Money = sa.BigInteger
+
+system_state = sa.Table(
+    "system_state",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.String(200), nullable=True),
+)
+
+products = sa.Table(
+    "products",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("code", sa.String(64), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("definition", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime, server_default=sa.func.current_timestamp()),
+    sa.UniqueConstraint("code", "version"),
+)
+
+facilities = sa.Table(
+    "facilities",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("borrower_ref", sa.String(64), nullable=False),
+    sa.Column("product_id", sa.Integer, sa.ForeignKey("products.id"), nullable=False),
+    sa.Column("funder", sa.String(64), nullable=False),
+    sa.Column("approved_minor", Money, nullable=False),
+    sa.Column("start_date", sa.Date, nullable=False),
+    sa.Column("draw_deadline", sa.Date, nullable=False),
+    sa.Column("maturity_date", sa.Date, nullable=False),
+    sa.Column("idempotency_key", sa.String(200), nullable=False, unique=True),
+)
+
+loans = sa.Table(
+    "loans",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("product_id", sa.Integer, sa.ForeignKey("products.id"), nullable=False),
+    sa.Column("funder", sa.String(64), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("borrower_ref", sa.String(64), nullable=False),
+    sa.Column("facility_id", sa.Integer, sa.ForeignKey("facilities.id"), nullable=True),
+    sa.Column("terms", sa.Text, nullable=False),
+    sa.Column("principal_minor", Money, nullable=False),
+    sa.Column("start_date", sa.Date, nullable=False),
+    # Fixed at booking from the terms, so end-of-day needs no per-loan JSON parsing.
+    sa.Column("rounding", sa.String(16), nullable=False),
+    sa.Column("penalty_rate_numerator", sa.BigInteger, nullable=False),
+    sa.Column("penalty_rate_denominator", sa.BigInteger, nullable=False),
+    sa.Column("penalty_basis_days", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("billed_count", sa.Integer, nullable=False),
+    sa.Column("opened_through", sa.Date, nullable=False),
+    sa.Column("credit_balance_minor", Money, nullable=False, default=0),
+    sa.Column("oldest_unpaid_due_date", sa.Date, nullable=True),
+    sa.Column("days_past_due", sa.Integer, nullable=False, default=0),
+    sa.Column("delinquency_bucket", sa.String(16), nullable=False, default="current"),
+    sa.Column("classification", sa.String(16), nullable=False, default="normal"),
+    sa.Column("interest_income_closed_minor", Money, nullable=False, default=0),
+    sa.Column("fee_income_minor", Money, nullable=False, default=0),
+    sa.Column("disbursed_minor", Money, nullable=False, default=0),
+    sa.Column("received_minor", Money, nullable=False, default=0),
+    sa.Column("paid_out_minor", Money, nullable=False, default=0),
+    sa.Column("written_off_minor", Money, nullable=False, default=0),
+    sa.Column("recovered_minor", Money, nullable=False, default=0),
+    sa.Column("refunded_minor", Money, nullable=False, default=0),
+    sa.Column("charged_off_on", sa.Date, nullable=True),
+    sa.Column("penalty_anchor_date", sa.Date, nullable=False),
+    sa.Column("penalty_anchor_unpaid_minor", Money, nullable=False, default=0),
+    sa.Column("penalty_base_minor", Money, nullable=False, default=0),
+    sa.Column("penalty_threshold_date", sa.Date, nullable=True),
+    sa.Column("penalty_income_closed_minor", Money, nullable=False, default=0),
+    # Denormalised from the instalments so end-of-day reads one table (kept in step on save).
+    sa.Column("next_due_date", sa.Date, nullable=True),
+    sa.Column("next_accrual_start", sa.Date, nullable=True),
+    sa.Column("next_accrual_anchor_minor", Money, nullable=False, default=0),
+    sa.Column("next_principal_minor", Money, nullable=False, default=0),
+    sa.Column("next_interest_minor", Money, nullable=False, default=0),
+    sa.Column("next_fee_minor", Money, nullable=False, default=0),
+    sa.Column("billed_principal_minor", Money, nullable=False, default=0),
+    sa.Column("billed_interest_minor", Money, nullable=False, default=0),
+    sa.Column("billed_fee_minor", Money, nullable=False, default=0),
+    sa.Column("principal_outstanding_minor", Money, nullable=False, default=0),
+    sa.Column("row_count", sa.Integer, nullable=False, default=0),
+    sa.Index("ix_loans_status", "status"),
+)
+
+instalments = sa.Table(
+    "instalments",
+    metadata,
+    sa.Column(
+        "loan_id",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        sa.ForeignKey("loans.id"),
+        primary_key=True,
+    ),
+    sa.Column("seq", sa.Integer, primary_key=True),
+    sa.Column("due_date", sa.Date, nullable=False),
+    sa.Column("accrual_start", sa.Date, nullable=False),
+    sa.Column("principal_minor", Money, nullable=False),
+    sa.Column("interest_minor", Money, nullable=False),
+    sa.Column("fee_minor", Money, nullable=False),
+    sa.Column("accrual_anchor_minor", Money, nullable=False, default=0),
+    sa.Column("late_fee_minor", Money, nullable=False, default=0),
+    sa.Column("paid_principal_minor", Money, nullable=False, default=0),
+    sa.Column("paid_interest_minor", Money, nullable=False, default=0),
+    sa.Column("paid_fee_minor", Money, nullable=False, default=0),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Index("ix_instalments_due_date", "due_date"),
+)
+
+loan_events = sa.Table(
+    "loan_events",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column(
+        "loan_id",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        sa.ForeignKey("loans.id"),
+        nullable=False,
+    ),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("business_date", sa.Date, nullable=False),
+    sa.Column("amount_minor", Money, nullable=False),
+    sa.Column("idempotency_key", sa.String(200), nullable=False, unique=True),
+    sa.Column("reverses_key", sa.String(200), nullable=True),
+    sa.Column("entry_id", sa.BigInteger, nullable=True),
+    sa.Column("outcome", sa.Text, nullable=True),
+    sa.Column("created_at", sa.DateTime, server_default=sa.func.current_timestamp()),
+    sa.Index("ix_loan_events_loan_id", "loan_id"),
+)
+
+journal_entries = sa.Table(
+    "journal_entries",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("idempotency_key", sa.String(200), nullable=False, unique=True),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(64), nullable=False),
+    sa.Column("business_date", sa.Date, nullable=False),
+    sa.Column("loan_id", sa.BigInteger, nullable=True),
+    sa.Column("reverses_key", sa.String(200), nullable=True),
+    sa.Column("description", sa.String(500), nullable=False, default=""),
+    sa.Column("created_at", sa.DateTime, server_default=sa.func.current_timestamp()),
+    sa.Index("ix_journal_entries_loan_id", "loan_id"),
+)
+
+postings = sa.Table(
+    "postings",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("entry_id", sa.BigInteger, sa.ForeignKey("journal_entries.id"), nullable=False),
+    sa.Column("account", sa.String(64), nullable=False),
+    sa.Column("funder", sa.String(64), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("amount_minor", Money, nullable=False),
+    sa.Column("loan_id", sa.BigInteger, nullable=True),
+    sa.CheckConstraint("amount_minor <> 0", name="non_zero"),
+    sa.Index("ix_postings_entry_id", "entry_id"),
+    sa.Index("ix_postings_account_funder", "account", "funder"),
+    sa.Index("ix_postings_loan_id", "loan_id"),
+)
+
+eod_runs = sa.Table(
+    "eod_runs",
+    metadata,
+    sa.Column("business_date", sa.Date, primary_key=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("loans_processed", sa.BigInteger, nullable=False, default=0),
+    sa.Column("started_at", sa.DateTime, server_default=sa.func.current_timestamp()),
+    sa.Column("finished_at", sa.DateTime, nullable=True),
+)
+
+eod_chunks = sa.Table(
+    "eod_chunks",
+    metadata,
+    sa.Column("business_date", sa.Date, primary_key=True),
+    sa.Column("first_loan_id", sa.BigInteger, primary_key=True),
+    sa.Column("loans_processed", sa.BigInteger, nullable=False),
+)
+
+APPEND_ONLY_TABLES = ("journal_entries", "postings", "loan_events")
