@@ -69,12 +69,8 @@ def postgres_engine() -> Iterator[sa.Engine]:
 def _reset_postgres(engine: sa.Engine) -> None:
     """Empty every table (TRUNCATE does not fire the append-only row triggers)."""
     with engine.begin() as connection:
-        tables = [
-            t for t in sa.inspect(connection).get_table_names() if t != "alembic_version"
-        ]
-        connection.exec_driver_sql(
-            f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"
-        )
+        tables = [t for t in sa.inspect(connection).get_table_names() if t != "alembic_version"]
+        connection.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
     initialise(engine)
 
 

@@ -1,7 +1,7 @@
-"""Reading and writing loan columns as NumPy arrays, portable across SQLite and PostgreSQL.
+"""Reading loan columns as NumPy arrays, portable across SQLite and PostgreSQL.
 
-Dates travel as day numbers (days since 1970-01-01) computed by the database itself, NULL as
-`NO_DAY`, so a million rows arrive as one int64 matrix without parsing a date in Python.
+Loan and instalment dates are stored as day numbers (`storage.types.EpochDay`); NULL arrives as
+`NO_DAY`, so a million rows become one int64 matrix without parsing a date in Python.
 """
 
 from __future__ import annotations
@@ -26,13 +26,9 @@ def from_day_number(number: int) -> date | None:
     return None if number == NO_DAY else date.fromordinal(EPOCH.toordinal() + int(number))
 
 
-def day_expression(dialect: str, column: str) -> str:
-    """SQL for a DATE column as a day number, NULL as NO_DAY."""
-    if dialect == "sqlite":
-        expression = f"CAST(julianday({column}) - 2440587.5 AS INTEGER)"
-    else:
-        expression = f"({column} - DATE '1970-01-01')"
-    return f"COALESCE({expression}, {int(NO_DAY)})"
+def day_expression(column: str) -> str:
+    """SQL for a day-number column with NULL as NO_DAY."""
+    return f"COALESCE({column}, {int(NO_DAY)})"
 
 
 def placeholder(dialect: str) -> str:
@@ -42,8 +38,17 @@ def placeholder(dialect: str) -> str:
 def fetch_matrix(
     connection: sa.Connection, sql: str, params: Sequence[Any], width: int
 ) -> Int64Array:
-    """Run a DBAPI-level query whose columns are all integers; returns an (n, width) matrix."""
-    rows = connection.exec_driver_sql(sql, tuple(params)).fetchall()
+    """Run a query whose columns are all integers; returns an (n, width) int64 matrix.
+
+    Goes to the DBAPI cursor directly: SQLAlchemy's Row objects are slow for NumPy to convert
+    (it probes each row for array interfaces), and a batch reads millions of rows.
+    """
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql, tuple(params))
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
     if not rows:
         return np.empty((0, width), dtype=np.int64)
     return np.array(rows, dtype=np.int64)
@@ -51,3 +56,11 @@ def fetch_matrix(
 
 def to_date_values(days: Int64Array) -> list[date | None]:
     return [from_day_number(int(d)) for d in days]
+
+
+def funder_index_sql(funders: list[str]) -> str:
+    """SQL giving each loan's funder as its index in `funders` (codes are validated names)."""
+    if not funders:
+        return "-1"
+    cases = " ".join(f"WHEN '{name}' THEN {index}" for index, name in enumerate(funders))
+    return f"CASE funder {cases} ELSE -1 END"

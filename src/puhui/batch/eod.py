@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
@@ -27,9 +27,11 @@ from puhui.batch.columns import (
     day_expression,
     day_number,
     fetch_matrix,
+    funder_index_sql,
     placeholder,
 )
 from puhui.batch.product_parameters import ProductParameters, load_product_parameters
+from puhui.batch.sql_accrual import interest_accrued_today_sql
 from puhui.batch.vector_math import (
     NO_DAY,
     BoolArray,
@@ -145,9 +147,9 @@ class DaySummary:
 class _Chunk:
     """The loans of one chunk as arrays, plus what the day changes."""
 
+    first_id: int
     data: Int64Array
     funders: list[str]
-    selected: BoolArray = field(default_factory=lambda: np.zeros(0, np.bool_))
 
     def column(self, name: str) -> Int64Array:
         return self.data[:, _COLUMN[name]]
@@ -254,20 +256,42 @@ def _run_day(
     return summary
 
 
-def _read_chunk(connection: sa.Connection, first_id: int, end_id: int) -> _Chunk:
+def _interest_accrued(
+    connection: sa.Connection, day: date, first_id: int, end_id: int, funders: list[str]
+) -> dict[str, int]:
+    """Interest accrued on `day` by every live loan of the chunk, summed per funder in SQL."""
+    dialect = connection.dialect.name
+    mark = placeholder(dialect)
+    today = interest_accrued_today_sql(dialect, mark)
+    sql = (
+        f"SELECT funder, SUM({today}) FROM loans WHERE id >= {mark} AND id < {mark} "
+        f"AND status IN ('active', 'overdue') AND opened_through < {mark} GROUP BY funder"
+    )
+    d = day_number(day)
+    # The expression uses the day parameter 3 times per accrual term (see sql_accrual).
+    occurrences = today.count(mark)
+    params = (d,) * occurrences + (first_id, end_id, d)
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        sums = {str(funder): int(total or 0) for funder, total in cursor.fetchall()}
+    finally:
+        cursor.close()
+    return {funder: sums.get(funder, 0) for funder in funders}
+
+
+def _read_chunk(
+    connection: sa.Connection, day: date, first_id: int, end_id: int, funders: list[str]
+) -> _Chunk:
+    """Loans of the chunk with something to do today: an instalment due, or anything billed
+    and unpaid (arrears, or a bill an event raised today such as a down payment)."""
     dialect = connection.dialect.name
     funders = sorted(connection.execute(sa.select(loans.c.funder).distinct()).scalars())
-    funder_case = (
-        "CASE funder "
-        + " ".join(f"WHEN '{name}' THEN {index}" for index, name in enumerate(funders))
-        + " ELSE -1 END"
-        if funders
-        else "0"
-    )
+    funder_case = funder_index_sql(funders)
     expressions = []
     for name in _READ:
         if name in _DAY_COLUMNS:
-            expressions.append(day_expression(dialect, name))
+            expressions.append(day_expression(name))
         elif name == "funder_index":
             expressions.append(funder_case)
         elif name == "overdue":
@@ -279,9 +303,13 @@ def _read_chunk(connection: sa.Connection, first_id: int, end_id: int) -> _Chunk
     mark = placeholder(dialect)
     sql = (
         f"SELECT {', '.join(expressions)} FROM loans WHERE id >= {mark} AND id < {mark} "
-        "AND status IN ('active', 'overdue') ORDER BY id"
+        f"AND status IN ('active', 'overdue') AND opened_through <= {mark} "
+        f"AND (next_due_date <= {mark} OR oldest_unpaid_due_date IS NOT NULL "
+        "OR billed_principal_minor + billed_interest_minor + billed_fee_minor > 0) ORDER BY id"
     )
-    return _Chunk(fetch_matrix(connection, sql, (first_id, end_id), len(_READ)), funders)
+    d = day_number(day)
+    data = fetch_matrix(connection, sql, (first_id, end_id, d, d), len(_READ))
+    return _Chunk(first_id, data, funders)
 
 
 def _process_chunk(
@@ -292,28 +320,38 @@ def _process_chunk(
     profile: JurisdictionProfile,
     summary: DaySummary,
 ) -> None:
-    chunk = _read_chunk(connection, first_id, end_id)
-    if len(chunk.data) == 0:
-        return
+    funders = sorted(connection.execute(sa.select(loans.c.funder).distinct()).scalars())
+    interest_sums = _interest_accrued(connection, day, first_id, end_id, funders)
+    summary.loans_processed += int(
+        connection.execute(
+            sa.select(sa.func.count())
+            .select_from(loans)
+            .where(
+                loans.c.id >= first_id,
+                loans.c.id < end_id,
+                loans.c.status.in_(("active", "overdue")),
+                loans.c.opened_through <= day,
+            )
+        ).scalar()
+        or 0
+    )
+    chunk = _read_chunk(connection, day, first_id, end_id, funders)
     parameters = load_product_parameters(connection)
     d = np.int64(day_number(day))
     col = chunk.column
-    opened = col("opened_through")
-    take = opened <= d  # loans whose day D is not closed yet (an event may have opened it)
-    to_open = opened < d
+    to_open = col("opened_through") < d
     product = col("product_id")
     next_due = col("next_due_date")
     oldest = col("oldest_unpaid_due_date")
     billing = to_open & (next_due == d)
-    one_loan = take & (
+    one_loan = (
         (to_open & (next_due != NO_DAY) & (next_due < d))  # a missed billing: never expected
         | (billing & (col("credit_balance_minor") > 0))
         | ((oldest != NO_DAY) & (d - oldest >= parameters.charge_off_dpd[product]))
     )
     following = _following_rows(connection, chunk, billing & ~one_loan, day)
     one_loan |= billing & (following["due"] == d)  # two instalments due the same day
-    vector = take & ~one_loan
-    summary.loans_processed += int(take.sum())
+    vector = ~one_loan
     _vectorised_day(
         connection,
         chunk,
@@ -324,13 +362,10 @@ def _process_chunk(
         following,
         parameters,
         profile,
+        interest_sums,
         summary,
     )
-    _one_loan_day(connection, chunk.column("id")[one_loan], day, profile, summary)
-
-
-def _date_param(dialect: str, day: date) -> object:
-    return day.isoformat() if dialect == "sqlite" else day
+    _one_loan_day(connection, col("id")[one_loan], day, profile, summary)
 
 
 def _following_rows(
@@ -348,15 +383,15 @@ def _following_rows(
     dialect = connection.dialect.name
     mark = placeholder(dialect)
     sql = (
-        f"SELECT i.loan_id, {day_expression(dialect, 'i.due_date')}, "
-        f"{day_expression(dialect, 'i.accrual_start')}, i.accrual_anchor_minor, "
+        f"SELECT i.loan_id, {day_expression('i.due_date')}, "
+        f"{day_expression('i.accrual_start')}, i.accrual_anchor_minor, "
         "i.principal_minor, i.interest_minor, i.fee_minor "
         "FROM instalments i JOIN loans l ON l.id = i.loan_id AND i.seq = l.billed_count + 2 "
         f"WHERE l.id >= {mark} AND l.id <= {mark} AND l.next_due_date = {mark} "
         "AND l.status IN ('active', 'overdue')"
     )
     billing_ids = ids[billing]
-    params = (int(billing_ids[0]), int(billing_ids[-1]), _date_param(dialect, day))
+    params = (int(billing_ids[0]), int(billing_ids[-1]), day_number(day))
     rows = fetch_matrix(connection, sql, params, 7)
     positions = np.searchsorted(ids, rows[:, 0])
     wanted = billing[positions]
@@ -378,6 +413,9 @@ def _late_fees(
     dialect = connection.dialect.name
     mark = placeholder(dialect)
     found: list[Int64Array] = []
+    if not eligible.any():
+        empty = np.zeros(0, np.int64)
+        return empty, empty, empty
     charged_products = np.unique(products[eligible & (parameters.late_fee[products] > 0)])
     for grace in np.unique(parameters.grace_days[charged_products]):
         product_ids = [int(p) for p in charged_products if parameters.grace_days[p] == grace]
@@ -390,9 +428,7 @@ def _late_fees(
             "AND i.principal_minor + i.interest_minor + i.fee_minor "
             "> i.paid_principal_minor + i.paid_interest_minor + i.paid_fee_minor"
         )
-        rows = fetch_matrix(
-            connection, sql, (_date_param(dialect, due), int(ids[0]), int(ids[-1])), 2
-        )
+        rows = fetch_matrix(connection, sql, (day_number(due), int(ids[0]), int(ids[-1])), 2)
         if len(rows):
             found.append(rows)
     if not found:
@@ -415,6 +451,7 @@ def _vectorised_day(
     following: dict[str, Int64Array],
     parameters: ProductParameters,
     profile: JurisdictionProfile,
+    interest_sums: dict[str, int],
     summary: DaySummary,
 ) -> None:
     col = chunk.column
@@ -450,7 +487,9 @@ def _vectorised_day(
             half_even=half_even,
         )
 
-    interest_delta = np.where(accruing, accrued(today) - accrued(since), 0)
+    # Interest was summed in SQL over the whole chunk; the loans left to the one-loan engine
+    # book their own day's interest, so theirs comes off the sum.
+    one_loan_interest = np.where(~selected & to_open, accrued(today) - accrued(since), 0)
     penalty_today = penalty_unpaid(today)
     penalty_delta = np.where(accruing, penalty_today - penalty_unpaid(since), 0)
 
@@ -532,18 +571,18 @@ def _vectorised_day(
         | (new["overdue"] != col("overdue"))
     )
     _write_changed(connection, chunk, new, changed, profile)
-    _post_accruals(connection, chunk, day, selected, interest_delta, penalty_delta, fees_billed)
+    interest = _less_per_funder(interest_sums, chunk, one_loan_interest)
+    _post_accruals(connection, chunk, day, selected, interest, penalty_delta, fees_billed)
     summary.loans_written += int(changed.sum())
     summary.instalments_billed += int(billing.sum())
     summary.late_fees_charged += len(positions)
-    summary.interest_accrued_minor += int(interest_delta.sum())
+    summary.interest_accrued_minor += sum(interest.values())
     summary.penalty_accrued_minor += int(penalty_delta.sum())
     summary.fees_billed_minor += int(fees_billed.sum())
 
 
-def _iso_dates(days: Int64Array) -> list[object]:
-    text = days.astype("datetime64[D]").astype(str)
-    return [None if d == NO_DAY else t for d, t in zip(days.tolist(), text.tolist(), strict=True)]
+def _nullable_days(days: Int64Array) -> list[object]:
+    return [None if d == NO_DAY else d for d in days.tolist()]
 
 
 def _write_changed(
@@ -571,7 +610,7 @@ def _write_changed(
         if name in columns:
             continue
         values = new[name][changed]
-        columns[name] = list(_iso_dates(values)) if name in _DAY_COLUMNS else values.tolist()
+        columns[name] = _nullable_days(values) if name in _DAY_COLUMNS else values.tolist()
     ids = chunk.column("id")[changed].tolist()
     mark = placeholder(connection.dialect.name)
     sql = (
@@ -582,22 +621,30 @@ def _write_changed(
     connection.exec_driver_sql(sql, list(zip(*(columns[n] for n in _WRITE), ids, strict=True)))
 
 
+def _less_per_funder(sums: dict[str, int], chunk: _Chunk, amounts: Int64Array) -> dict[str, int]:
+    funder_index = chunk.column("funder_index")
+    return {
+        funder: total - int(amounts[funder_index == index].sum())
+        for index, (funder, total) in enumerate(sums.items())
+    }
+
+
 def _post_accruals(
     connection: sa.Connection,
     chunk: _Chunk,
     day: date,
     selected: BoolArray,
-    interest: Int64Array,
+    interest: dict[str, int],
     penalty: Int64Array,
     fees: Int64Array,
 ) -> None:
     """One aggregated entry per funder: interest and penalty accrued, fees billed."""
     journal = JournalRepository(connection)
+    first_id = chunk.first_id
     funder_index = chunk.column("funder_index")
-    first_id = int(chunk.column("id")[0])
     for index, funder in enumerate(chunk.funders):
         mine = selected & (funder_index == index)
-        interest_sum = int(interest[mine].sum())
+        interest_sum = interest.get(funder, 0)
         penalty_sum = int(penalty[mine].sum())
         fee_sum = int(fees[mine].sum())
         entry = entry_from_deltas(

@@ -14,7 +14,13 @@ from datetime import date
 import numpy as np
 import sqlalchemy as sa
 
-from puhui.batch.columns import day_expression, day_number, fetch_matrix, placeholder
+from puhui.batch.columns import (
+    day_expression,
+    day_number,
+    fetch_matrix,
+    funder_index_sql,
+    placeholder,
+)
 from puhui.batch.vector_math import (
     NO_DAY,
     Int64Array,
@@ -111,7 +117,7 @@ def _select(connection: sa.Connection, funders: list[str]) -> str:
     expressions = []
     for name in COLUMNS:
         if name in _DAYS:
-            expressions.append(day_expression(dialect, name))
+            expressions.append(day_expression(name))
         elif name == "status_code":
             expressions.append(
                 "CASE status "
@@ -122,11 +128,7 @@ def _select(connection: sa.Connection, funders: list[str]) -> str:
             expressions.append("CASE rounding WHEN 'half_even' THEN 1 ELSE 0 END")
         else:
             expressions.append(name)
-    funder_case = (
-        "CASE funder "
-        + " ".join(f"WHEN '{f}' THEN {i}" for i, f in enumerate(funders))
-        + " ELSE -1 END"
-    )
+    funder_case = funder_index_sql(funders)
     mark = placeholder(dialect)
     return (
         f"SELECT {', '.join(expressions)}, {funder_case} FROM loans "

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from puhui.batch.summary import PortfolioSummary, portfolio_summary
@@ -16,13 +15,13 @@ from puhui.batch.verify import verify
 from puhui.cli.database import open_engine
 from puhui.cli.errors import exits_cleanly
 from puhui.cli.operations_commands import eod_progress, print_eod, print_report
+from puhui.cli.output import console
 from puhui.compliance.profile import load_profile
 from puhui.core.errors import InvalidInput
 from puhui.core.money import format_minor
 from puhui.sim.demo import DemoSettings, run_demo
 from puhui.storage.engine import make_engine
 
-console = Console()
 DEMO_DATABASE = "puhui-demo.db"
 
 

@@ -7,15 +7,13 @@ import sys
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
-from rich.console import Console
-
+from puhui.cli.output import error_console
 from puhui.core.errors import PuhuiError
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 USAGE_ERROR_EXIT = 2
-error_console = Console(stderr=True)
 
 
 def exits_cleanly(command: Callable[P, R]) -> Callable[P, R]:

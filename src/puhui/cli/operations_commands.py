@@ -6,7 +6,6 @@ from datetime import date
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -14,12 +13,11 @@ from puhui.batch.eod import DaySummary, run_eod
 from puhui.batch.verify import VerifyReport, verify
 from puhui.cli.database import open_engine
 from puhui.cli.errors import exits_cleanly
+from puhui.cli.output import console
 from puhui.compliance.profile import load_profile
 from puhui.core.errors import InvalidInput
 from puhui.core.money import format_minor
 from puhui.storage.setup import initialise
-
-console = Console()
 
 
 @exits_cleanly

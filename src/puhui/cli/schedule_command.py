@@ -8,16 +8,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from puhui.cli.errors import exits_cleanly
+from puhui.cli.output import console
 from puhui.core.errors import InvalidInput
 from puhui.core.money import format_minor, parse_minor
 from puhui.loans.products import load_catalog
 from puhui.loans.schedule import Schedule, generate_schedule
-
-console = Console()
 
 
 def _percent(text: str, what: str) -> Decimal:

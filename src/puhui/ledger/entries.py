@@ -22,12 +22,17 @@ MAX_POSTINGS_PER_ENTRY = 1_000
 
 @dataclass(frozen=True, slots=True)
 class Posting:
-    """One leg of an entry: signed amount (debit > 0, credit < 0) on an account for a funder."""
+    """One leg of an entry: signed amount (debit > 0, credit < 0) on an account for a funder.
+
+    `loan_id` ties the leg to one loan's sub-ledger when the entry covers many loans (a bulk
+    disbursal); otherwise the entry's own loan id applies.
+    """
 
     account: Account
     amount_minor: int
     funder: str
     currency: str = "CNY"
+    loan_id: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.amount_minor, int) or self.amount_minor == 0:
@@ -72,7 +77,8 @@ class JournalEntry:
             "loan": self.loan_id,
             "reverses": self.reverses_key,
             "postings": sorted(
-                (p.account.value, p.funder, p.currency, p.amount_minor) for p in self.postings
+                (p.account.value, p.funder, p.currency, p.amount_minor, p.loan_id or 0)
+                for p in self.postings
             ),
         }
         return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
@@ -80,7 +86,8 @@ class JournalEntry:
     def reversal(self, *, idempotency_key: str, business_date: date) -> JournalEntry:
         """The entry that cancels this one: same postings, signs flipped."""
         flipped = tuple(
-            Posting(p.account, -p.amount_minor, p.funder, p.currency) for p in self.postings
+            Posting(p.account, -p.amount_minor, p.funder, p.currency, p.loan_id)
+            for p in self.postings
         )
         return JournalEntry(
             idempotency_key=idempotency_key,

@@ -124,12 +124,16 @@ def merchant_refund(loan: Loan, amount_minor: int, day: date) -> None:
     A refund of everything still unrefunded cancels the purchase: nothing is owed, interest and
     fees are reversed, and what the borrower paid is held as his credit balance. A partial refund
     lowers the unbilled principal (re-amortising or shortening the plan per the product), then
-    billed principal; any rest is credit.
+    billed principal; any rest is credit. On a charged-off loan the money is a recovery.
     """
     _positive(amount_minor, "merchant refund")
-    if loan.status in (LoanStatus.CANCELLED, LoanStatus.APPROVED, LoanStatus.CHARGED_OFF):
+    if loan.status in (LoanStatus.CANCELLED, LoanStatus.APPROVED):
         raise LoanNotPayable(f"loan {loan.loan_id} is {loan.status.value}; it takes no refunds")
     loan.advance_to(day)
+    if loan.status is LoanStatus.CHARGED_OFF:
+        loan.recovered_minor += amount_minor  # money back on a written-off purchase
+        loan.refunded_minor += amount_minor
+        return
     purchase_left = loan.terms.principal_minor - loan.refunded_minor
     if amount_minor > purchase_left:
         raise InvalidInput(

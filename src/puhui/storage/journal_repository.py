@@ -42,7 +42,7 @@ class JournalRepository:
                     "funder": p.funder,
                     "currency": p.currency,
                     "amount_minor": p.amount_minor,
-                    "loan_id": entry.loan_id,
+                    "loan_id": p.loan_id if p.loan_id is not None else entry.loan_id,
                 }
                 for p in entry.postings
             ],

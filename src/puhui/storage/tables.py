@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from puhui.storage.types import EpochDay
+
 metadata = sa.MetaData(
     naming_convention={
         "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -63,7 +65,7 @@ loans = sa.Table(
     sa.Column("facility_id", sa.Integer, sa.ForeignKey("facilities.id"), nullable=True),
     sa.Column("terms", sa.Text, nullable=False),
     sa.Column("principal_minor", Money, nullable=False),
-    sa.Column("start_date", sa.Date, nullable=False),
+    sa.Column("start_date", EpochDay, nullable=False),
     # Fixed at booking from the terms, so end-of-day needs no per-loan JSON parsing.
     sa.Column("rounding", sa.String(16), nullable=False),
     sa.Column("penalty_rate_numerator", sa.BigInteger, nullable=False),
@@ -71,9 +73,9 @@ loans = sa.Table(
     sa.Column("penalty_basis_days", sa.Integer, nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("billed_count", sa.Integer, nullable=False),
-    sa.Column("opened_through", sa.Date, nullable=False),
+    sa.Column("opened_through", EpochDay, nullable=False),
     sa.Column("credit_balance_minor", Money, nullable=False, default=0),
-    sa.Column("oldest_unpaid_due_date", sa.Date, nullable=True),
+    sa.Column("oldest_unpaid_due_date", EpochDay, nullable=True),
     sa.Column("days_past_due", sa.Integer, nullable=False, default=0),
     sa.Column("delinquency_bucket", sa.String(16), nullable=False, default="current"),
     sa.Column("classification", sa.String(16), nullable=False, default="normal"),
@@ -85,15 +87,15 @@ loans = sa.Table(
     sa.Column("written_off_minor", Money, nullable=False, default=0),
     sa.Column("recovered_minor", Money, nullable=False, default=0),
     sa.Column("refunded_minor", Money, nullable=False, default=0),
-    sa.Column("charged_off_on", sa.Date, nullable=True),
-    sa.Column("penalty_anchor_date", sa.Date, nullable=False),
+    sa.Column("charged_off_on", EpochDay, nullable=True),
+    sa.Column("penalty_anchor_date", EpochDay, nullable=False),
     sa.Column("penalty_anchor_unpaid_minor", Money, nullable=False, default=0),
     sa.Column("penalty_base_minor", Money, nullable=False, default=0),
-    sa.Column("penalty_threshold_date", sa.Date, nullable=True),
+    sa.Column("penalty_threshold_date", EpochDay, nullable=True),
     sa.Column("penalty_income_closed_minor", Money, nullable=False, default=0),
     # Denormalised from the instalments so end-of-day reads one table (kept in step on save).
-    sa.Column("next_due_date", sa.Date, nullable=True),
-    sa.Column("next_accrual_start", sa.Date, nullable=True),
+    sa.Column("next_due_date", EpochDay, nullable=True),
+    sa.Column("next_accrual_start", EpochDay, nullable=True),
     sa.Column("next_accrual_anchor_minor", Money, nullable=False, default=0),
     sa.Column("next_principal_minor", Money, nullable=False, default=0),
     sa.Column("next_interest_minor", Money, nullable=False, default=0),
@@ -116,8 +118,8 @@ instalments = sa.Table(
         primary_key=True,
     ),
     sa.Column("seq", sa.Integer, primary_key=True),
-    sa.Column("due_date", sa.Date, nullable=False),
-    sa.Column("accrual_start", sa.Date, nullable=False),
+    sa.Column("due_date", EpochDay, nullable=False),
+    sa.Column("accrual_start", EpochDay, nullable=False),
     sa.Column("principal_minor", Money, nullable=False),
     sa.Column("interest_minor", Money, nullable=False),
     sa.Column("fee_minor", Money, nullable=False),

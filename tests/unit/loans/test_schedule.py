@@ -103,7 +103,9 @@ def test_month_end_start_rolls_through_february() -> None:
 
 def test_daily_basis_levels_the_instalment_over_actual_period_lengths() -> None:
     t = terms(
-        start_date=date(2024, 1, 31), periods=4, interest_basis=InterestBasis.DAILY,
+        start_date=date(2024, 1, 31),
+        periods=4,
+        interest_basis=InterestBasis.DAILY,
         day_count=DayCount.ACTUAL_360,
     )
     rows = generate_schedule(t).instalments
@@ -159,8 +161,11 @@ def test_broken_first_period_is_priced_for_its_days() -> None:
 def test_bnpl_fee_plan_states_its_true_rate() -> None:
     schedule = generate_schedule(
         terms(
-            principal_minor=300_000, annual_rate=Decimal(0), periods=6,
-            method=Method.EQUAL_PRINCIPAL, fee_rate_per_period=Decimal("0.006"),
+            principal_minor=300_000,
+            annual_rate=Decimal(0),
+            periods=6,
+            method=Method.EQUAL_PRINCIPAL,
+            fee_rate_per_period=Decimal("0.006"),
             down_payment_rate=Decimal("0.25"),
         )
     )
@@ -182,8 +187,13 @@ def test_seasonal_principal_falls_on_harvest_dates() -> None:
         HarvestDate(date(2025, 3, 1), Decimal("0.4")),
     )
     rows = generate_schedule(
-        terms(start_date=date(2024, 3, 1), frequency=Frequency.QUARTERLY, harvest_dates=harvests,
-              method=Method.INTEREST_ONLY, interest_basis=InterestBasis.DAILY)
+        terms(
+            start_date=date(2024, 3, 1),
+            frequency=Frequency.QUARTERLY,
+            harvest_dates=harvests,
+            method=Method.INTEREST_ONLY,
+            interest_basis=InterestBasis.DAILY,
+        )
     ).instalments
     principal = {r.due_date: r.principal_minor for r in rows if r.principal_minor}
     assert principal == {date(2024, 9, 15): 300_000, date(2025, 3, 1): 200_000}

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 19:56:21.621378
+Create Date: 2026-11-29 20:06:42.236073
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from puhui.storage.append_only import append_only_statements
+from puhui.storage.types import EpochDay
 
 revision = "0001"
 down_revision = None
@@ -130,16 +131,16 @@ def upgrade() -> None:
         sa.Column("facility_id", sa.Integer(), nullable=True),
         sa.Column("terms", sa.Text(), nullable=False),
         sa.Column("principal_minor", sa.BigInteger(), nullable=False),
-        sa.Column("start_date", sa.Date(), nullable=False),
+        sa.Column("start_date", EpochDay(), nullable=False),
         sa.Column("rounding", sa.String(length=16), nullable=False),
         sa.Column("penalty_rate_numerator", sa.BigInteger(), nullable=False),
         sa.Column("penalty_rate_denominator", sa.BigInteger(), nullable=False),
         sa.Column("penalty_basis_days", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("billed_count", sa.Integer(), nullable=False),
-        sa.Column("opened_through", sa.Date(), nullable=False),
+        sa.Column("opened_through", EpochDay(), nullable=False),
         sa.Column("credit_balance_minor", sa.BigInteger(), nullable=False),
-        sa.Column("oldest_unpaid_due_date", sa.Date(), nullable=True),
+        sa.Column("oldest_unpaid_due_date", EpochDay(), nullable=True),
         sa.Column("days_past_due", sa.Integer(), nullable=False),
         sa.Column("delinquency_bucket", sa.String(length=16), nullable=False),
         sa.Column("classification", sa.String(length=16), nullable=False),
@@ -151,14 +152,14 @@ def upgrade() -> None:
         sa.Column("written_off_minor", sa.BigInteger(), nullable=False),
         sa.Column("recovered_minor", sa.BigInteger(), nullable=False),
         sa.Column("refunded_minor", sa.BigInteger(), nullable=False),
-        sa.Column("charged_off_on", sa.Date(), nullable=True),
-        sa.Column("penalty_anchor_date", sa.Date(), nullable=False),
+        sa.Column("charged_off_on", EpochDay(), nullable=True),
+        sa.Column("penalty_anchor_date", EpochDay(), nullable=False),
         sa.Column("penalty_anchor_unpaid_minor", sa.BigInteger(), nullable=False),
         sa.Column("penalty_base_minor", sa.BigInteger(), nullable=False),
-        sa.Column("penalty_threshold_date", sa.Date(), nullable=True),
+        sa.Column("penalty_threshold_date", EpochDay(), nullable=True),
         sa.Column("penalty_income_closed_minor", sa.BigInteger(), nullable=False),
-        sa.Column("next_due_date", sa.Date(), nullable=True),
-        sa.Column("next_accrual_start", sa.Date(), nullable=True),
+        sa.Column("next_due_date", EpochDay(), nullable=True),
+        sa.Column("next_accrual_start", EpochDay(), nullable=True),
         sa.Column("next_accrual_anchor_minor", sa.BigInteger(), nullable=False),
         sa.Column("next_principal_minor", sa.BigInteger(), nullable=False),
         sa.Column("next_interest_minor", sa.BigInteger(), nullable=False),
@@ -183,8 +184,8 @@ def upgrade() -> None:
         "instalments",
         sa.Column("loan_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("seq", sa.Integer(), nullable=False),
-        sa.Column("due_date", sa.Date(), nullable=False),
-        sa.Column("accrual_start", sa.Date(), nullable=False),
+        sa.Column("due_date", EpochDay(), nullable=False),
+        sa.Column("accrual_start", EpochDay(), nullable=False),
         sa.Column("principal_minor", sa.BigInteger(), nullable=False),
         sa.Column("interest_minor", sa.BigInteger(), nullable=False),
         sa.Column("fee_minor", sa.BigInteger(), nullable=False),

@@ -1,0 +1,94 @@
+"""Two processes repaying one loan at the same moment on PostgreSQL: each payment is applied
+exactly once, and the same payment sent twice at once is applied once."""
+
+from __future__ import annotations
+
+import multiprocessing
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from puhui.batch.verify import verify
+from puhui.loans import service
+from puhui.storage.engine import make_engine
+from puhui.storage.uow import SqlUnitOfWork
+from tests.conftest import _reset_postgres, postgres_url
+from tests.integration.helpers import count
+
+pytestmark = pytest.mark.postgres
+DAY = date(2025, 3, 31)
+
+
+def _repay(
+    url: str,
+    loan_id: int,
+    key: str,
+    barrier: multiprocessing.synchronize.Barrier,
+    results: multiprocessing.Queue,
+) -> None:  # type: ignore[type-arg]
+    engine = make_engine(url)
+    barrier.wait(timeout=30)
+    with SqlUnitOfWork(engine) as uow:
+        outcome = service.post_repayment(
+            uow, loan_id=loan_id, amount_minor=30_000, as_of=DAY, idempotency_key=key
+        )
+        uow.commit()
+    results.put(
+        (key, outcome.allocated_minor + outcome.prepaid_principal_minor + outcome.credit_minor)
+    )
+    engine.dispose()
+
+
+def _race(loan_id: int, keys: list[str]) -> list[tuple[str, int]]:
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(len(keys))
+    results = context.Queue()
+    processes = [
+        context.Process(target=_repay, args=(postgres_url(), loan_id, key, barrier, results))
+        for key in keys
+    ]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=60)
+        assert process.exitcode == 0
+    return [results.get(timeout=5) for _ in keys]
+
+
+@pytest.fixture
+def loan(postgres_engine: sa.Engine) -> int:
+    _reset_postgres(postgres_engine)
+    with SqlUnitOfWork(postgres_engine) as uow:
+        loan_id = service.book_loan(
+            uow,
+            product_code="cash-instalment",
+            principal_minor=1_200_000,
+            as_of=DAY,
+            borrower_ref="synthetic",
+            idempotency_key="book",
+        )
+        uow.commit()
+    return loan_id
+
+
+def test_two_processes_repaying_one_loan_both_apply_exactly_once(
+    postgres_engine: sa.Engine, loan: int
+) -> None:
+    results = _race(loan, ["pay-a", "pay-b"])
+    assert sorted(key for key, _ in results) == ["pay-a", "pay-b"]
+    with SqlUnitOfWork(postgres_engine) as uow:
+        assert uow.loans.get(loan, for_update=False).received_minor == 60_000
+    assert count(postgres_engine, "loan_events") == 3
+    assert verify(postgres_engine).ok
+
+
+def test_the_same_payment_sent_twice_at_once_is_applied_once(
+    postgres_engine: sa.Engine, loan: int
+) -> None:
+    results = _race(loan, ["same-key", "same-key"])
+    assert [amount for _, amount in results] == [30_000, 30_000]
+    with SqlUnitOfWork(postgres_engine) as uow:
+        assert uow.loans.get(loan, for_update=False).received_minor == 30_000
+    assert count(postgres_engine, "loan_events") == 2
+    assert verify(postgres_engine).ok
