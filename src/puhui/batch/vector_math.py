@@ -70,7 +70,14 @@ def penalty_accrued(
     divisor = rate_denominator * basis_days
     quotient, remainder = np.divmod(scaled, divisor)
     days = np.maximum(days, 0)
-    return quotient * days + round_divide(remainder * days, divisor, half_even)
+    # The tie-break of half-even needs the parity of the whole result, so round here rather
+    # than with round_divide on the remainder part alone.
+    extra, left = np.divmod(remainder * days, divisor)
+    whole = quotient * days + extra
+    twice = 2 * left
+    round_up = (twice > divisor) | ((twice == divisor) & (~half_even | (whole % 2 == 1)))
+    result: Int64Array = whole + round_up.astype(np.int64)
+    return result
 
 
 def penalty_days(

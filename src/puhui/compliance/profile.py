@@ -7,6 +7,7 @@ micro-loan rules summarised in the design notes; a lender elsewhere writes its o
 
 from __future__ import annotations
 
+import functools
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date
@@ -67,7 +68,13 @@ def _bands(raw: list[dict[str, Any]], what: str) -> tuple[Band, ...]:
 def profile_from_mapping(data: dict[str, Any]) -> JurisdictionProfile:
     limits: dict[str, tuple[tuple[date, Any], ...]] = {}
     for key, history in (data.get("limits") or {}).items():
-        entries = sorted((date.fromisoformat(str(h["from"])), h["value"]) for h in history)
+        entries = sorted(
+            ((date.fromisoformat(str(h["from"])), h["value"]) for h in history),
+            key=lambda entry: entry[0],
+        )
+        starts = [start for start, _ in entries]
+        if len(set(starts)) != len(starts):
+            raise InvalidProfile(f"{key}: two values take effect on the same date; keep one")
         limits[key] = tuple(entries)
     return JurisdictionProfile(
         code=str(data["code"]),
@@ -78,8 +85,9 @@ def profile_from_mapping(data: dict[str, Any]) -> JurisdictionProfile:
     )
 
 
+@functools.lru_cache(maxsize=16)
 def load_profile(code: str = "cn") -> JurisdictionProfile:
-    """A profile shipped with puhui (`profiles/<code>.yaml`)."""
+    """A profile shipped with puhui (`profiles/<code>.yaml`), parsed once per process."""
     path = resources.files("puhui.compliance").joinpath("profiles", f"{code}.yaml")
     if not path.is_file():
         raise InvalidProfile(f"no jurisdiction profile {code!r} is shipped")

@@ -35,7 +35,8 @@ class Posting:
     loan_id: int | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.amount_minor, int) or self.amount_minor == 0:
+        amount = self.amount_minor
+        if not isinstance(amount, int) or isinstance(amount, bool) or amount == 0:
             raise InvalidPosting(f"posting on {self.account} needs a non-zero integer amount")
 
 

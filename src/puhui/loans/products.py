@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from puhui.core.dates import DayCount, add_months
+from puhui.core.errors import InvalidInput
 from puhui.core.money import CNY, Currency, currency_of, format_minor, parse_minor
 from puhui.core.rounding import RoundingMode
 from puhui.loans.errors import InvalidProduct, InvalidTerms
@@ -244,9 +245,29 @@ def _decimal(value: object, key: str) -> Decimal:
         raise InvalidProduct(f"{key}: {value!r} is not a decimal number") from None
 
 
+def _money(value: object, key: str, currency: Currency) -> int:
+    if isinstance(value, float):
+        raise InvalidProduct(
+            f"{key}: write amounts as quoted decimal text (e.g. '500'), not floats"
+        )
+    try:
+        return parse_minor(str(value), currency, what=key)
+    except InvalidInput as error:
+        raise InvalidProduct(str(error)) from None
+
+
+def _periods(raw: object) -> tuple[int, ...]:
+    if not isinstance(raw, list) or not all(
+        isinstance(v, int) and not isinstance(v, bool) for v in raw
+    ):
+        raise InvalidProduct("allowed_periods must be a list of whole numbers, e.g. [3, 6, 12]")
+    return tuple(raw)
+
+
 def product_from_mapping(data: Mapping[str, Any]) -> Product:
     """Build a product from YAML data: money in major units, rates as quoted decimals."""
-    known = {f.name for f in fields(Product)} | {f"{m}" for m in _MONEY_FIELDS}
+    raw_money = {f"{name}_minor" for name in _MONEY_FIELDS}
+    known = ({f.name for f in fields(Product)} - raw_money) | _MONEY_FIELDS
     unknown = set(data) - known
     if unknown:
         raise InvalidProduct(f"unknown product settings: {sorted(unknown)}")
@@ -258,7 +279,7 @@ def product_from_mapping(data: Mapping[str, Any]) -> Product:
         if key in _DECIMAL_FIELDS:
             values[key] = _decimal(raw, key)
         elif key in _MONEY_FIELDS:
-            values[f"{key}_minor"] = parse_minor(str(raw), currency, what=key)
+            values[f"{key}_minor"] = _money(raw, key, currency)
         elif key in _ENUM_FIELDS:
             try:
                 values[key] = _ENUM_FIELDS[key](raw)
@@ -267,8 +288,8 @@ def product_from_mapping(data: Mapping[str, Any]) -> Product:
                 raise InvalidProduct(f"{key}: {raw!r} is not one of {options}") from None
         elif key == "repayment_allocation":
             values[key] = parse_allocation(list(raw))
-        elif key in ("allowed_periods",):
-            values[key] = tuple(int(v) for v in raw)
+        elif key == "allowed_periods":
+            values[key] = _periods(raw)
         elif key == "harvest_shares":
             values[key] = tuple(_decimal(v, key) for v in raw)
         else:

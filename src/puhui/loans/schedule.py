@@ -115,6 +115,9 @@ def level_payment(balance_minor: int, factors: list[Fraction]) -> Decimal:
         return Decimal(balance_minor) * compounded / annuity_sum
 
 
+MAX_LEVEL_STEPS = 10
+
+
 def _floor_to_multiple(amount: Decimal, multiple: int) -> int:
     return int(amount // multiple) * multiple
 
@@ -136,9 +139,14 @@ def level_amount(terms: ScheduleTerms, balance_minor: int, factors: list[Fractio
     takes the remainder.
     """
     payment = level_payment(balance_minor, factors)
-    level = round_to_multiple(payment, terms.instalment_multiple_minor, terms.rounding)
-    if level > payment and _repays_early(terms, balance_minor, factors, level):
-        level = _floor_to_multiple(payment, terms.instalment_multiple_minor)
+    multiple = terms.instalment_multiple_minor
+    level = round_to_multiple(payment, multiple, terms.rounding)
+    # Interest rounded down on small balances can make even the exact payment finish early;
+    # step down a multiple at a time (a couple of steps at most) until the last period pays.
+    for _ in range(MAX_LEVEL_STEPS):
+        if level <= multiple or not _repays_early(terms, balance_minor, factors, level):
+            break
+        level = min(level - multiple, _floor_to_multiple(payment, multiple))
     if level <= 0:
         raise InvalidTerms(
             f"the instalment ({payment / 100:.2f}) is smaller than the instalment multiple "

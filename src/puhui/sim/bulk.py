@@ -29,10 +29,11 @@ from puhui.loans.products import Product
 from puhui.loans.serialise import terms_to_dict
 from puhui.loans.service import ZERO_BALANCES
 from puhui.storage.calendar_repository import CalendarRepository
+from puhui.storage.driver import Driver, to_day
 from puhui.storage.journal_repository import JournalRepository
 from puhui.storage.loan_repository import INSTALMENT_FIELDS, loan_state_columns
 from puhui.storage.product_repository import ProductRepository
-from puhui.storage.tables import instalments, loans
+from puhui.storage.tables import loans
 
 BATCH_LOANS = 20_000
 PRODUCT_MIX = {"cash-instalment": 60, "bnpl-plan": 25, "working-capital": 10, "seasonal-farm": 5}
@@ -101,6 +102,10 @@ def build_prototypes(
         _run_to(loan, as_of - timedelta(days=1), pays)
         prototypes.append(Prototype(product_id, loan, pays))
     return prototypes
+
+
+def _database_value(value: Any) -> Any:
+    return to_day(value) if isinstance(value, date) else value
 
 
 def _loan_rows(
@@ -179,9 +184,23 @@ def load_portfolio(
                 values, rows = _loan_rows(prototype, loan_id, profile)
                 loan_values.append(values)
                 instalment_values.extend(rows)
+            loan_columns = list(loan_values[0])
+            instalment_columns = list(instalment_values[0])
             with connection.begin():
-                connection.execute(sa.insert(loans), loan_values)
-                connection.execute(sa.insert(instalments), instalment_values)
+                driver = Driver(connection)
+                driver.bulk_insert(
+                    "loans",
+                    loan_columns,
+                    ([_database_value(v[c]) for c in loan_columns] for v in loan_values),
+                )
+                driver.bulk_insert(
+                    "instalments",
+                    instalment_columns,
+                    (
+                        [_database_value(v[c]) for c in instalment_columns]
+                        for v in instalment_values
+                    ),
+                )
                 journal = JournalRepository(connection)
                 for entry in _opening_entries(batch, as_of - timedelta(days=1)):
                     post_entry(journal, entry)

@@ -13,16 +13,23 @@ EOD_RUNNING = "eod_running_date"
 
 
 class CalendarRepository:
+    """Reads are cached for the transaction: the calendar only changes under end-of-day's
+    exclusive lock, which waits for every transaction holding the shared one (`lock`)."""
+
     def __init__(self, connection: sa.Connection) -> None:
         self._connection = connection
+        self._cache: dict[str, date | None] = {}
 
     def _get(self, key: str) -> date | None:
-        value = self._connection.execute(
-            sa.select(system_state.c.value).where(system_state.c.key == key)
-        ).scalar()
-        return date.fromisoformat(value) if value else None
+        if key not in self._cache:
+            value = self._connection.execute(
+                sa.select(system_state.c.value).where(system_state.c.key == key)
+            ).scalar()
+            self._cache[key] = date.fromisoformat(value) if value else None
+        return self._cache[key]
 
     def _set(self, key: str, value: date | None) -> None:
+        self._cache[key] = value
         text = value.isoformat() if value else None
         updated = self._connection.execute(
             sa.update(system_state).where(system_state.c.key == key).values(value=text)
@@ -43,10 +50,24 @@ class CalendarRepository:
         self._set(LAST_CLOSED, day)
 
     def lock(self) -> None:
-        """Serialise against end-of-day on PostgreSQL (SQLite's BEGIN IMMEDIATE already does)."""
+        """Hold end-of-day off while this transaction posts events (PostgreSQL).
+
+        A shared lock on the "EOD running" row: end-of-day's update of that row waits for every
+        transaction holding it, and later ones then see the run and refuse. SQLite needs nothing:
+        BEGIN IMMEDIATE already makes writers take turns.
+        """
         if self._connection.dialect.name == "postgresql":
             self._connection.execute(
                 sa.select(system_state.c.key)
-                .where(system_state.c.key == LAST_CLOSED)
+                .where(system_state.c.key == EOD_RUNNING)
                 .with_for_update(read=True)
             )
+
+    def ensure_rows(self) -> None:
+        """Create the calendar rows (so there is always a row to lock)."""
+        for key in (LAST_CLOSED, EOD_RUNNING):
+            exists = self._connection.execute(
+                sa.select(system_state.c.key).where(system_state.c.key == key)
+            ).first()
+            if exists is None:
+                self._connection.execute(sa.insert(system_state).values(key=key, value=None))

@@ -5,45 +5,53 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from puhui.ledger.entries import JournalEntry
-from puhui.storage.tables import journal_entries, postings
+from puhui.storage.driver import Driver
+from puhui.storage.tables import postings
+
+_FIND = "SELECT id, content_hash FROM journal_entries WHERE idempotency_key = ?"
+_INSERT_ENTRY = (
+    "INSERT INTO journal_entries (idempotency_key, content_hash, kind, business_date, loan_id, "
+    "reverses_key, description) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_POSTING = (
+    "INSERT INTO postings (entry_id, account, funder, currency, amount_minor, loan_id) "
+    "VALUES (?, ?, ?, ?, ?, ?)"
+)
 
 
 class JournalRepository:
     def __init__(self, connection: sa.Connection) -> None:
         self._connection = connection
+        self._driver = Driver(connection)
 
     def find_hash(self, idempotency_key: str) -> tuple[int, str] | None:
-        row = self._connection.execute(
-            sa.select(journal_entries.c.id, journal_entries.c.content_hash).where(
-                journal_entries.c.idempotency_key == idempotency_key
-            )
-        ).first()
+        row = self._driver.one(_FIND, (idempotency_key,))
         return None if row is None else (int(row[0]), str(row[1]))
 
     def append(self, entry: JournalEntry) -> int:
-        result = self._connection.execute(
-            sa.insert(journal_entries).values(
-                idempotency_key=entry.idempotency_key,
-                content_hash=entry.content_hash,
-                kind=entry.kind,
-                business_date=entry.business_date,
-                loan_id=entry.loan_id,
-                reverses_key=entry.reverses_key,
-                description=entry.description,
-            )
+        entry_id = self._driver.insert_id(
+            _INSERT_ENTRY,
+            (
+                entry.idempotency_key,
+                entry.content_hash,
+                entry.kind,
+                self._driver.date(entry.business_date),
+                entry.loan_id,
+                entry.reverses_key,
+                entry.description,
+            ),
         )
-        entry_id = int(result.inserted_primary_key[0])  # type: ignore[index]
-        self._connection.execute(
-            sa.insert(postings),
+        self._driver.many(
+            _INSERT_POSTING,
             [
-                {
-                    "entry_id": entry_id,
-                    "account": p.account.value,
-                    "funder": p.funder,
-                    "currency": p.currency,
-                    "amount_minor": p.amount_minor,
-                    "loan_id": p.loan_id if p.loan_id is not None else entry.loan_id,
-                }
+                (
+                    entry_id,
+                    p.account.value,
+                    p.funder,
+                    p.currency,
+                    p.amount_minor,
+                    p.loan_id if p.loan_id is not None else entry.loan_id,
+                )
                 for p in entry.postings
             ],
         )

@@ -1,11 +1,15 @@
 """Loans to and from rows: the loan row holds the sub-ledger counters, instalments their rows.
 
 The loan row also carries a denormalised copy of what end-of-day needs (the next instalment,
-billed-unpaid totals), refreshed on every save, so the batch reads one table.
+billed-unpaid totals), refreshed on every save, so the batch reads one table. Reads and saves of
+an existing loan are on every payment's path and go through `driver` (plain DBAPI); booking a new
+loan uses SQLAlchemy Core.
 """
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 from datetime import date, timedelta
 from typing import Any
@@ -17,6 +21,8 @@ from puhui.loans.errors import LoanNotFound
 from puhui.loans.lifecycle import LoanStatus
 from puhui.loans.loan import InstalmentRow, Loan, PenaltyState, RowKind
 from puhui.loans.serialise import terms_from_dict, terms_to_dict
+from puhui.loans.terms import ScheduleTerms
+from puhui.storage.driver import Driver, from_day, to_day
 from puhui.storage.product_repository import ProductRepository
 from puhui.storage.tables import instalments, loans
 
@@ -85,6 +91,73 @@ def _instalment_values(loan_id: int, row: InstalmentRow) -> dict[str, Any]:
     return values
 
 
+def _driver_value(value: Any) -> Any:
+    """Loan and instalment dates are day numbers in the database (`types.EpochDay`)."""
+    return to_day(value) if isinstance(value, date) else value
+
+
+@functools.lru_cache(maxsize=4096)
+def _terms(text: str) -> ScheduleTerms:
+    """Terms are immutable, and many loans share them: parse (and validate) each text once."""
+    return terms_from_dict(json.loads(text))
+
+
+_LOAN_COLUMNS = (
+    "id",
+    "product_id",
+    "terms",
+    "funder",
+    "status",
+    "billed_count",
+    "opened_through",
+    "penalty_anchor_date",
+    "penalty_anchor_unpaid_minor",
+    "penalty_base_minor",
+    "penalty_threshold_date",
+    "penalty_income_closed_minor",
+    "credit_balance_minor",
+    "oldest_unpaid_due_date",
+    "days_past_due",
+    "interest_income_closed_minor",
+    "fee_income_minor",
+    "disbursed_minor",
+    "received_minor",
+    "paid_out_minor",
+    "written_off_minor",
+    "recovered_minor",
+    "refunded_minor",
+    "charged_off_on",
+    "facility_id",
+)
+_LOAN_DATES = {
+    "opened_through",
+    "penalty_anchor_date",
+    "penalty_threshold_date",
+    "oldest_unpaid_due_date",
+    "charged_off_on",
+}
+_SELECT_LOAN = f"SELECT {', '.join(_LOAN_COLUMNS)} FROM loans WHERE id = ?"
+_INSTALMENT_COLUMNS = (*INSTALMENT_FIELDS, "kind")
+_SELECT_INSTALMENTS = (
+    f"SELECT {', '.join(_INSTALMENT_COLUMNS)} FROM instalments WHERE loan_id = ? ORDER BY seq"
+)
+_INSERT_INSTALMENT_SQL = (
+    f"INSERT INTO instalments (loan_id, {', '.join(_INSTALMENT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * (len(_INSTALMENT_COLUMNS) + 1))})"
+)
+_UPDATE_INSTALMENT_SQL = (
+    "UPDATE instalments SET "
+    + ", ".join(f"{name} = ?" for name in _INSTALMENT_COLUMNS)
+    + " WHERE loan_id = ? AND seq = ?"
+)
+_INSERT_LOAN = sa.insert(loans)
+_INSERT_INSTALMENT = sa.insert(instalments)
+
+
+def _instalment_tuple(row: InstalmentRow) -> tuple[Any, ...]:
+    return (*(_driver_value(getattr(row, name)) for name in INSTALMENT_FIELDS), row.kind.value)
+
+
 class LoanRepository:
     """Loads and saves loan aggregates; `last_closed` is the business calendar's closed date."""
 
@@ -96,10 +169,13 @@ class LoanRepository:
         profile: JurisdictionProfile,
     ) -> None:
         self._connection = connection
+        self._driver = Driver(connection)
         self._profile = profile
         self._products = products
         self._last_closed = last_closed
-        self._loaded_rows: dict[int, list[tuple[Any, ...]]] = {}
+        # Copies of the instalments as read, so `save` writes only the rows that changed.
+        self._loaded_rows: dict[int, list[InstalmentRow]] = {}
+        self._update_sql: str | None = None
 
     def add(self, loan: Loan, *, product_id: int, borrower_ref: str) -> int:
         values = loan_state_columns(loan, self._profile)
@@ -117,51 +193,46 @@ class LoanRepository:
             penalty_rate_denominator=loan.penalty_rate.denominator,
             penalty_basis_days=loan.penalty_basis_days,
         )
-        result = self._connection.execute(sa.insert(loans).values(**values))
+        result = self._connection.execute(_INSERT_LOAN, values)
         loan_id = int(result.inserted_primary_key[0])  # type: ignore[index]
         self._connection.execute(
-            sa.insert(instalments), [_instalment_values(loan_id, row) for row in loan.rows]
+            _INSERT_INSTALMENT, [_instalment_values(loan_id, row) for row in loan.rows]
         )
+        self._loaded_rows[loan_id] = [copy.copy(row) for row in loan.rows]
         return loan_id
 
     def get(self, loan_id: int, *, for_update: bool = True) -> Loan:
-        query = sa.select(loans).where(loans.c.id == loan_id)
-        if for_update and self._connection.dialect.name == "postgresql":
-            query = query.with_for_update()
-        row = self._connection.execute(query).mappings().first()
-        if row is None:
+        lock = " FOR UPDATE" if for_update and self._driver.postgres else ""
+        found = self._driver.one(_SELECT_LOAN + lock, (loan_id,))
+        if found is None:
             raise LoanNotFound(f"no loan with id {loan_id}; check the id")
-        rows = (
-            self._connection.execute(
-                sa.select(instalments)
-                .where(instalments.c.loan_id == loan_id)
-                .order_by(instalments.c.seq)
-            )
-            .mappings()
-            .all()
-        )
-        self._loaded_rows[loan_id] = [tuple(r[name] for name in INSTALMENT_FIELDS) for r in rows]
-        return self._to_loan(row, rows)
+        row = dict(zip(_LOAN_COLUMNS, found, strict=True))
+        for name in _LOAN_DATES:
+            row[name] = from_day(row[name])
+        loan = self._to_loan(row, self._driver.all(_SELECT_INSTALMENTS, (loan_id,)))
+        self._loaded_rows[loan_id] = [copy.copy(r) for r in loan.rows]
+        return loan
 
-    def _to_loan(self, row: Any, rows: Any) -> Loan:
+    def _to_loan(self, row: dict[str, Any], rows: list[tuple[Any, ...]]) -> Loan:
         product = self._products.by_id(row["product_id"])
         opened = row["opened_through"]
         closed = opened - ONE_DAY
         if self._last_closed is not None and self._last_closed >= opened:
             # End-of-day has run past this loan's last event: its days are closed and open.
             opened = closed = self._last_closed
+        instalment_rows = []
+        for values in rows:
+            fields = dict(zip(INSTALMENT_FIELDS, values, strict=False))
+            fields["due_date"] = from_day(fields["due_date"])
+            fields["accrual_start"] = from_day(fields["accrual_start"])
+            instalment_rows.append(InstalmentRow(**fields, kind=RowKind(values[-1])))
         return Loan(
             loan_id=row["id"],
             product=product,
-            terms=terms_from_dict(json.loads(row["terms"])),
+            terms=_terms(row["terms"]),
             funder=row["funder"],
             status=LoanStatus(row["status"]),
-            rows=[
-                InstalmentRow(
-                    **{name: r[name] for name in INSTALMENT_FIELDS}, kind=RowKind(r["kind"])
-                )
-                for r in rows
-            ],
+            rows=instalment_rows,
             billed_count=row["billed_count"],
             opened_through=opened,
             closed_through=closed,
@@ -188,45 +259,36 @@ class LoanRepository:
         )
 
     def save(self, loan: Loan) -> None:
-        """Write the loan row and the instalments that changed since `get`."""
-        self._connection.execute(
-            sa.update(loans)
-            .where(loans.c.id == loan.loan_id)
-            .values(**loan_state_columns(loan, self._profile))
+        """Write the loan row and the instalments that changed since `get` (or `add`)."""
+        columns = loan_state_columns(loan, self._profile)
+        if self._update_sql is None:
+            self._update_sql = (
+                "UPDATE loans SET " + ", ".join(f"{name} = ?" for name in columns) + " WHERE id = ?"
+            )
+        self._driver.run(
+            self._update_sql, (*(_driver_value(v) for v in columns.values()), loan.loan_id)
         )
         before = self._loaded_rows.get(loan.loan_id, [])
-        after = [tuple(getattr(r, name) for name in INSTALMENT_FIELDS) for r in loan.rows]
-        self._loaded_rows[loan.loan_id] = after
-        if len(before) == len(after):
-            changed = [
-                {
-                    **_instalment_values(loan.loan_id, row),
-                    "b_loan_id": loan.loan_id,
-                    "b_seq": row.seq,
-                }
-                for row, old, new in zip(loan.rows, before, after, strict=True)
-                if old != new
-            ]
-            if changed:
-                self._connection.execute(_UPDATE_INSTALMENT, changed)
+        self._loaded_rows[loan.loan_id] = [copy.copy(row) for row in loan.rows]
+        if len(before) == len(loan.rows):
+            self._driver.many(
+                _UPDATE_INSTALMENT_SQL,
+                [
+                    (*_instalment_tuple(row), loan.loan_id, row.seq)
+                    for row, old in zip(loan.rows, before, strict=True)
+                    if row != old
+                ],
+            )
             return
         # Rows were inserted or removed (prepayment, refund, payoff): rewrite from the first change.
         first_change = next(
-            (i for i, (old, new) in enumerate(zip(before, after, strict=False)) if old != new),
-            min(len(before), len(after)),
+            (i for i, (old, row) in enumerate(zip(before, loan.rows, strict=False)) if old != row),
+            min(len(before), len(loan.rows)),
         )
-        self._connection.execute(
-            sa.delete(instalments).where(
-                instalments.c.loan_id == loan.loan_id, instalments.c.seq > first_change
-            )
+        self._driver.run(
+            "DELETE FROM instalments WHERE loan_id = ? AND seq > ?", (loan.loan_id, first_change)
         )
-        rewritten = loan.rows[first_change:]
-        if rewritten:
-            self._connection.execute(
-                sa.insert(instalments), [_instalment_values(loan.loan_id, r) for r in rewritten]
-            )
-
-
-_UPDATE_INSTALMENT = sa.update(instalments).where(
-    instalments.c.loan_id == sa.bindparam("b_loan_id"), instalments.c.seq == sa.bindparam("b_seq")
-)
+        self._driver.many(
+            _INSERT_INSTALMENT_SQL,
+            [(loan.loan_id, *_instalment_tuple(row)) for row in loan.rows[first_change:]],
+        )

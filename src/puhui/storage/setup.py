@@ -14,6 +14,7 @@ def initialise(engine: sa.Engine, profile: JurisdictionProfile | None = None) ->
     """Migrate and register the catalogue (idempotent); returns the product codes."""
     upgrade(engine)
     with SqlUnitOfWork(engine, profile) as uow:
+        uow.calendar.ensure_rows()
         codes = []
         for product in load_catalog().values():
             uow.products.register(product)

@@ -95,7 +95,7 @@ def portfolios(draw: st.DrawFn) -> tuple[int, list[Row]]:
 
 
 @given(portfolios())
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=None)
 def test_accrued_interest_sql_with_a_literal_day_matches_the_scalar_accrual(
     portfolio: tuple[int, list[Row]],
 ) -> None:
@@ -104,7 +104,7 @@ def test_accrued_interest_sql_with_a_literal_day_matches_the_scalar_accrual(
 
 
 @given(portfolios())
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=None)
 def test_interest_accrued_today_sql_with_positional_parameters_matches_the_scalar_accrual(
     portfolio: tuple[int, list[Row]],
 ) -> None:
@@ -116,7 +116,7 @@ def test_interest_accrued_today_sql_with_positional_parameters_matches_the_scala
 
 
 @given(portfolios())
-@settings(max_examples=100)
+@settings(max_examples=100, deadline=None)
 def test_summing_today_s_accrual_in_sql_equals_the_scalar_total(
     portfolio: tuple[int, list[Row]],
 ) -> None:

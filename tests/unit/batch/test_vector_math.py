@@ -180,16 +180,22 @@ def test_penalty_days_count_days_after_the_later_of_anchor_and_threshold() -> No
 
 
 @st.composite
-def penalty_rows(draw: st.DrawFn) -> tuple[int, int, int, int, int, bool]:
+def penalty_rows(draw: st.DrawFn, half_even: bool) -> tuple[int, int, int, int, int, bool]:
     """(base, rate numerator, rate denominator, basis, days, half_even)."""
     return (
         draw(st.integers(0, 10**10)),
         draw(st.integers(0, 10**6)),
-        draw(st.integers(1, 10**6)),
+        draw(st.one_of(st.sampled_from([1, 2, 100, 4_000, 10_000]), st.integers(1, 10**6))),
         draw(st.sampled_from([360, 365])),
         draw(st.integers(-5, 3650)),
-        draw(st.booleans()),
+        half_even,
     )
+
+
+def is_exact_half(row: tuple[int, int, int, int, int, bool]) -> bool:
+    base, numerator, denominator, basis, days, _ = row
+    exact = Fraction(base * numerator * max(days, 0), denominator * basis)
+    return exact.denominator == 2
 
 
 def vector_penalty(rows: list[tuple[int, int, int, int, int, bool]]) -> list[int]:
@@ -216,12 +222,43 @@ def scalar_penalty(row: tuple[int, int, int, int, int, bool]) -> int:
     )
 
 
-@given(st.lists(penalty_rows(), min_size=1, max_size=40))
+@given(st.lists(penalty_rows(half_even=False), min_size=1, max_size=40))
 @settings(max_examples=200)
-def test_penalty_accrued_matches_the_scalar_formula(
+def test_half_up_penalty_accrued_matches_the_scalar_formula(
     rows: list[tuple[int, int, int, int, int, bool]],
 ) -> None:
     assert vector_penalty(rows) == [scalar_penalty(row) for row in rows]
+
+
+@given(st.lists(penalty_rows(half_even=True), min_size=1, max_size=40))
+@settings(max_examples=200)
+def test_half_even_penalty_accrued_matches_the_scalar_formula(
+    rows: list[tuple[int, int, int, int, int, bool]],
+) -> None:
+    assert vector_penalty(rows) == [scalar_penalty(row) for row in rows]
+
+
+@pytest.mark.parametrize(
+    "row",
+    [(2_000, 27, 100, 360, 1, True), (2_000, 27, 100, 360, 3, True), (3, 180, 1, 360, 1, True)],
+    ids=["20-yuan-1-day", "20-yuan-3-days", "tiny"],
+)
+def test_half_even_penalty_accrued_matches_the_scalar_formula_on_exact_halves(
+    row: tuple[int, int, int, int, int, bool],
+) -> None:
+    assert is_exact_half(row)
+    assert vector_penalty([row]) == [scalar_penalty(row)]
+
+
+def test_half_even_penalty_accrued_agrees_on_exact_halves_below_one_fen_a_day() -> None:
+    # 10.00 CNY at 27 %/360: 0.75 fen a day, so 2 days = 1.5 fen → 2 (half-even), exactly.
+    rows = [(1_000, 27, 100, 360, 1, True), (1_000, 27, 100, 360, 2, True)]
+    assert vector_penalty(rows) == [scalar_penalty(row) for row in rows] == [1, 2]
+
+
+def test_half_up_penalty_accrued_rounds_an_exact_half_up() -> None:
+    # 20.00 CNY at 27 %/360 for 1 day = 1.5 fen.
+    assert vector_penalty([(2_000, 27, 100, 360, 1, False)]) == [2]
 
 
 def test_penalty_accrued_on_a_realistic_loan() -> None:

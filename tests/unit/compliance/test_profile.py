@@ -158,11 +158,6 @@ def test_bands_must_start_at_zero_and_rise_strictly(field: str, starts: list[int
         profile_from_mapping(mapping(**{field: bands}))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="profile_from_mapping accepts two values of one limit from the same date; the history "
-    "is sorted by (date, value), so value() silently returns the larger one whatever the file says",
-)
 def test_two_values_of_a_limit_from_the_same_date_are_refused() -> None:
     limits = {"cap": [{"from": "2024-01-01", "value": 10}, {"from": "2024-01-01", "value": 5}]}
     with pytest.raises(InvalidProfile):

@@ -93,11 +93,6 @@ def test_a_posting_needs_a_non_zero_integer_amount(amount: object) -> None:
         Posting(Account.CASH, amount, PLATFORM_FUNDER)  # type: ignore[arg-type]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Posting accepts bool amounts (bool subclasses int); True hashes differently from 1, "
-    "so re-posting the same event with 1 instead of True raises IdempotencyConflict",
-)
 def test_a_boolean_posting_amount_is_refused() -> None:
     with pytest.raises(InvalidPosting):
         Posting(Account.CASH, True, PLATFORM_FUNDER)

@@ -125,21 +125,11 @@ def test_a_yen_product_refuses_fractional_yen() -> None:
     assert (product.late_fee_minor, product.currency) == (20, currency_of("JPY"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="money fields accept YAML floats (parse_minor(str(500.5))) although rates refuse "
-    "them and puhui.core.money says floats never touch money",
-)
 def test_a_float_money_amount_is_refused() -> None:
     with pytest.raises(InvalidInput):
         product_from_mapping(cash_loan(min_principal=500.5))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="allowed_periods goes through int(): 12.7 is silently truncated to 12 and '3.5' "
-    "escapes as a bare ValueError instead of InvalidProduct",
-)
 @pytest.mark.parametrize("period", [12.7, "3.5"])
 def test_a_non_integer_allowed_period_is_refused(period: object) -> None:
     with pytest.raises(InvalidProduct):

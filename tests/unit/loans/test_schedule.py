@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import numpy_financial as npf
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 
 from puhui.core.dates import DayCount
 from puhui.core.rounding import RoundingMode
@@ -49,6 +49,9 @@ def test_any_schedule_repays_the_principal_to_the_fen(t: ScheduleTerms) -> None:
 def test_equal_instalments_are_level_except_the_last(t: ScheduleTerms) -> None:
     rows = generate_schedule(t).instalments
     amortising = rows[len(rows) - (t.periods - t.principal_grace_periods) :]
+    # Where a period's interest exceeds the rounded payment (a few fen over a long quarter),
+    # that row pays its interest and nothing is level by construction: not this property.
+    assume(all(r.principal_minor > 0 for r in amortising[:-1]))
     totals = {r.principal_minor + r.interest_minor for r in amortising[:-1]}
     assert len(totals) <= 1
 
