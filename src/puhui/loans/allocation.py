@@ -41,13 +41,19 @@ def _pay_component(row: InstalmentRow, component: Component, available: int) -> 
     return paid
 
 
-def allocate(loan: Loan, amount_minor: int, day: date) -> int:
-    """Pay billed amounts of `loan` on `day` in the product's order; returns what is left.
+def allocate(
+    loan: Loan,
+    amount_minor: int,
+    day: date,
+    order: tuple[tuple[Bucket, Component], ...] | None = None,
+) -> int:
+    """Pay billed amounts of `loan` on `day` in `order` (default: the product's repayment
+    order); returns what is left.
 
     The caller must have materialised penalty interest at `day` (so the anchor holds all of it).
     """
     remaining = amount_minor
-    for bucket, component in loan.product.repayment_allocation:
+    for bucket, component in order or loan.product.repayment_allocation:
         if remaining == 0:
             break
         if component is Component.PENALTY:
@@ -72,7 +78,8 @@ def owed_billed(loan: Loan) -> int:
 def apply_credit_balance(loan: Loan, day: date) -> None:
     """Let a held credit balance pay what is billed; it is already the lender's cash."""
     loan.materialise_penalty(day)
-    applied = loan.credit_balance_minor - allocate(loan, loan.credit_balance_minor, day)
+    held = loan.credit_balance_minor
+    applied = held - allocate(loan, held, day, loan.product.credit_allocation)
     loan.credit_balance_minor -= applied
     loan.refresh_delinquency(day)
     loan.close_if_repaid()

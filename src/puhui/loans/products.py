@@ -114,7 +114,10 @@ class Product:
     grace_days: int = 3
     penalty_rate_multiplier: Decimal = Decimal("1.5")
     late_fee_minor: int = 0
+    # Allocation order per transaction type (Fineract's "advanced payment allocation"): a
+    # borrower's repayment, and a held credit balance applied when instalments fall due.
     repayment_allocation: tuple[tuple[Bucket, Component], ...] = DEFAULT_ALLOCATION
+    credit_allocation: tuple[tuple[Bucket, Component], ...] = DEFAULT_ALLOCATION
     prepayment_rule: PrepaymentRule = PrepaymentRule.REDUCE_TERM
     prepayment_fee_rate: Decimal = Decimal(0)
     refund_rule: RefundRule = RefundRule.REAMORTISE
@@ -286,7 +289,7 @@ def product_from_mapping(data: Mapping[str, Any]) -> Product:
             except ValueError:
                 options = [m.value for m in _ENUM_FIELDS[key]]
                 raise InvalidProduct(f"{key}: {raw!r} is not one of {options}") from None
-        elif key == "repayment_allocation":
+        elif key in ("repayment_allocation", "credit_allocation"):
             values[key] = parse_allocation(list(raw))
         elif key == "allowed_periods":
             values[key] = _periods(raw)
@@ -331,7 +334,7 @@ def product_to_mapping(product: Product) -> dict[str, Any]:
             data[name] = str(value)
         elif isinstance(value, StrEnum):
             data[name] = value.value
-        elif name == "repayment_allocation":
+        elif name in ("repayment_allocation", "credit_allocation"):
             data[name] = [f"{b.value}.{c.value}" for b, c in value]
         elif name in ("allowed_periods",):
             data[name] = list(value)
