@@ -47,10 +47,11 @@ from puhui.ledger.service import post_entry
 from puhui.loans.accounting import loan_entry
 from puhui.loans.errors import BusinessDateClosed
 from puhui.storage.calendar_repository import CalendarRepository
+from puhui.storage.funder_repository import FunderRepository
 from puhui.storage.journal_repository import JournalRepository
 from puhui.storage.loan_repository import LoanRepository
 from puhui.storage.product_repository import ProductRepository
-from puhui.storage.tables import eod_chunks, eod_runs, loans
+from puhui.storage.tables import IN_ARREARS, LIVE, eod_chunks, eod_runs, loans
 
 DEFAULT_CHUNK_SIZE = 100_000
 MAX_CATCH_UP_DAYS = 3_660
@@ -258,26 +259,28 @@ def _run_day(
 
 def _interest_accrued(
     connection: sa.Connection, day: date, first_id: int, end_id: int, funders: list[str]
-) -> dict[str, int]:
-    """Interest accrued on `day` by every live loan of the chunk, summed per funder in SQL."""
+) -> tuple[dict[str, int], int]:
+    """Interest accrued on `day` by the chunk's live loans, summed per funder in SQL, and how
+    many loans the day processes (those not already past it)."""
     dialect = connection.dialect.name
     mark = placeholder(dialect)
     today = interest_accrued_today_sql(dialect, mark)
     sql = (
-        f"SELECT funder, SUM({today}) FROM loans WHERE id >= {mark} AND id < {mark} "
-        f"AND status IN ('active', 'overdue') AND opened_through < {mark} GROUP BY funder"
+        f"SELECT funder, SUM(CASE WHEN opened_through < {mark} THEN {today} ELSE 0 END), "
+        f"COUNT(*) FROM loans WHERE id >= {mark} AND id < {mark} AND {LIVE} "
+        f"AND opened_through <= {mark} GROUP BY funder"
     )
     d = day_number(day)
-    # The expression uses the day parameter 3 times per accrual term (see sql_accrual).
-    occurrences = today.count(mark)
-    params = (d,) * occurrences + (first_id, end_id, d)
+    params = (d,) * (1 + today.count(mark)) + (first_id, end_id, d)
     cursor = connection.connection.cursor()
     try:
         cursor.execute(sql, params)
-        sums = {str(funder): int(total or 0) for funder, total in cursor.fetchall()}
+        rows = cursor.fetchall()
     finally:
         cursor.close()
-    return {funder: sums.get(funder, 0) for funder in funders}
+    sums = {str(funder): int(total or 0) for funder, total, _ in rows}
+    processed = sum(int(count) for _, _, count in rows)
+    return {funder: sums.get(funder, 0) for funder in funders}, processed
 
 
 def _read_chunk(
@@ -286,7 +289,6 @@ def _read_chunk(
     """Loans of the chunk with something to do today: an instalment due, or anything billed
     and unpaid (arrears, or a bill an event raised today such as a down payment)."""
     dialect = connection.dialect.name
-    funders = sorted(connection.execute(sa.select(loans.c.funder).distinct()).scalars())
     funder_case = funder_index_sql(funders)
     expressions = []
     for name in _READ:
@@ -301,14 +303,17 @@ def _read_chunk(
         else:
             expressions.append(name)
     mark = placeholder(dialect)
+    # Two index-backed candidate sets (see the partial indexes in storage.tables): loans with
+    # an instalment due by today, and loans in arrears or with a bill raised today.
     sql = (
-        f"SELECT {', '.join(expressions)} FROM loans WHERE id >= {mark} AND id < {mark} "
-        f"AND status IN ('active', 'overdue') AND opened_through <= {mark} "
-        f"AND (next_due_date <= {mark} OR oldest_unpaid_due_date IS NOT NULL "
-        "OR billed_principal_minor + billed_interest_minor + billed_fee_minor > 0) ORDER BY id"
+        f"SELECT {', '.join(expressions)} FROM loans WHERE id IN ("
+        f"SELECT id FROM loans WHERE {LIVE} AND next_due_date <= {mark} "
+        f"AND id >= {mark} AND id < {mark} "
+        f"UNION SELECT id FROM loans WHERE {IN_ARREARS} AND id >= {mark} AND id < {mark}"
+        f") AND opened_through <= {mark} ORDER BY id"
     )
     d = day_number(day)
-    data = fetch_matrix(connection, sql, (first_id, end_id, d, d), len(_READ))
+    data = fetch_matrix(connection, sql, (d, first_id, end_id, first_id, end_id, d), len(_READ))
     return _Chunk(first_id, data, funders)
 
 
@@ -320,21 +325,9 @@ def _process_chunk(
     profile: JurisdictionProfile,
     summary: DaySummary,
 ) -> None:
-    funders = sorted(connection.execute(sa.select(loans.c.funder).distinct()).scalars())
-    interest_sums = _interest_accrued(connection, day, first_id, end_id, funders)
-    summary.loans_processed += int(
-        connection.execute(
-            sa.select(sa.func.count())
-            .select_from(loans)
-            .where(
-                loans.c.id >= first_id,
-                loans.c.id < end_id,
-                loans.c.status.in_(("active", "overdue")),
-                loans.c.opened_through <= day,
-            )
-        ).scalar()
-        or 0
-    )
+    funders = FunderRepository(connection).codes()
+    interest_sums, processed = _interest_accrued(connection, day, first_id, end_id, funders)
+    summary.loans_processed += processed
     chunk = _read_chunk(connection, day, first_id, end_id, funders)
     parameters = load_product_parameters(connection)
     d = np.int64(day_number(day))

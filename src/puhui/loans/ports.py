@@ -50,6 +50,10 @@ class FacilityStore(Protocol):
     def outstanding(self, facility_id: int) -> int: ...
 
 
+class FunderStore(Protocol):
+    def exists(self, code: str) -> bool: ...
+
+
 class BusinessCalendar(Protocol):
     def last_closed_date(self) -> date | None: ...
 
@@ -70,6 +74,9 @@ class ServicingUnitOfWork(Protocol):
 
     @property
     def facilities(self) -> FacilityStore: ...
+
+    @property
+    def funders(self) -> FunderStore: ...
 
     @property
     def journal(self) -> JournalStore: ...

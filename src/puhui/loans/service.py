@@ -15,7 +15,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
-from puhui.core.errors import require
+from puhui.core.errors import InvalidInput, require
 from puhui.ledger.accounts import PLATFORM_FUNDER
 from puhui.ledger.service import post_entry
 from puhui.loans.accounting import loan_entry
@@ -112,6 +112,8 @@ def book_loan(
     if replayed is not None:
         return replayed[0]
     check_business_date(uow.calendar, as_of)
+    if not uow.funders.exists(funder):
+        raise InvalidInput(f"unknown funder {funder!r}; register the funder first")
     product_id, product = uow.products.current(product_code)
     terms = product.terms(
         principal_minor=principal_minor,

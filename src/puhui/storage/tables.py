@@ -22,11 +22,25 @@ metadata = sa.MetaData(
 
 Money = sa.BigInteger
 
+# Conditions of the partial indexes; queries must repeat them verbatim for the planner to use them.
+LIVE = "status IN ('active', 'overdue')"
+IN_ARREARS = (
+    f"{LIVE} AND (oldest_unpaid_due_date IS NOT NULL "
+    "OR billed_principal_minor + billed_interest_minor + billed_fee_minor > 0)"
+)
+
 system_state = sa.Table(
     "system_state",
     metadata,
     sa.Column("key", sa.String(64), primary_key=True),
     sa.Column("value", sa.String(200), nullable=True),
+)
+
+funders = sa.Table(
+    "funders",
+    metadata,
+    sa.Column("code", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
 )
 
 products = sa.Table(
@@ -59,7 +73,7 @@ loans = sa.Table(
     metadata,
     sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
     sa.Column("product_id", sa.Integer, sa.ForeignKey("products.id"), nullable=False),
-    sa.Column("funder", sa.String(64), nullable=False),
+    sa.Column("funder", sa.String(64), sa.ForeignKey("funders.code"), nullable=False),
     sa.Column("currency", sa.String(3), nullable=False),
     sa.Column("borrower_ref", sa.String(64), nullable=False),
     sa.Column("facility_id", sa.Integer, sa.ForeignKey("facilities.id"), nullable=True),
@@ -106,6 +120,19 @@ loans = sa.Table(
     sa.Column("principal_outstanding_minor", Money, nullable=False, default=0),
     sa.Column("row_count", sa.Integer, nullable=False, default=0),
     sa.Index("ix_loans_status", "status"),
+    # End-of-day reads only loans with something to do; these partial indexes find them.
+    sa.Index(
+        "ix_loans_live_next_due",
+        "next_due_date",
+        sqlite_where=sa.text(LIVE),
+        postgresql_where=sa.text(LIVE),
+    ),
+    sa.Index(
+        "ix_loans_in_arrears",
+        "id",
+        sqlite_where=sa.text(IN_ARREARS),
+        postgresql_where=sa.text(IN_ARREARS),
+    ),
 )
 
 instalments = sa.Table(

@@ -14,6 +14,7 @@ from puhui.compliance.profile import JurisdictionProfile, load_profile
 from puhui.storage.calendar_repository import CalendarRepository
 from puhui.storage.event_repository import EventRepository
 from puhui.storage.facility_repository import FacilityRepository
+from puhui.storage.funder_repository import FunderRepository
 from puhui.storage.journal_repository import JournalRepository
 from puhui.storage.loan_repository import LoanRepository
 from puhui.storage.product_repository import ProductRepository
@@ -26,6 +27,7 @@ class SqlUnitOfWork:
     loans: LoanRepository
     events: EventRepository
     facilities: FacilityRepository
+    funders: FunderRepository
     journal: JournalRepository
     calendar: CalendarRepository
     connection: sa.Connection
@@ -45,6 +47,7 @@ class SqlUnitOfWork:
         )
         self.events = EventRepository(self.connection)
         self.facilities = FacilityRepository(self.connection)
+        self.funders = FunderRepository(self.connection)
         self.journal = JournalRepository(self.connection)
         return self
 

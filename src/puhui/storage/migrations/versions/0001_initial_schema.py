@@ -1,8 +1,8 @@
-"""Initial schema: products, loans, instalments, events, journal, EOD bookkeeping.
+"""Initial schema: funders, products, loans, instalments, events, journal, EOD bookkeeping.
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 20:06:42.236073
+Create Date: 2026-11-29 20:28:25.905370
 """
 
 from __future__ import annotations
@@ -40,6 +40,12 @@ def upgrade() -> None:
         ),
         sa.Column("finished_at", sa.DateTime(), nullable=True),
         sa.PrimaryKeyConstraint("business_date", name=op.f("pk_eod_runs")),
+    )
+    op.create_table(
+        "funders",
+        sa.Column("code", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.PrimaryKeyConstraint("code", name=op.f("pk_funders")),
     )
     op.create_table(
         "journal_entries",
@@ -172,12 +178,31 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["facility_id"], ["facilities.id"], name=op.f("fk_loans_facility_id_facilities")
         ),
+        sa.ForeignKeyConstraint(["funder"], ["funders.code"], name=op.f("fk_loans_funder_funders")),
         sa.ForeignKeyConstraint(
             ["product_id"], ["products.id"], name=op.f("fk_loans_product_id_products")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_loans")),
     )
     with op.batch_alter_table("loans", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_loans_in_arrears",
+            ["id"],
+            unique=False,
+            sqlite_where=sa.text(
+                "status IN ('active', 'overdue') AND (oldest_unpaid_due_date IS NOT NULL OR billed_principal_minor + billed_interest_minor + billed_fee_minor > 0)"
+            ),
+            postgresql_where=sa.text(
+                "status IN ('active', 'overdue') AND (oldest_unpaid_due_date IS NOT NULL OR billed_principal_minor + billed_interest_minor + billed_fee_minor > 0)"
+            ),
+        )
+        batch_op.create_index(
+            "ix_loans_live_next_due",
+            ["next_due_date"],
+            unique=False,
+            sqlite_where=sa.text("status IN ('active', 'overdue')"),
+            postgresql_where=sa.text("status IN ('active', 'overdue')"),
+        )
         batch_op.create_index("ix_loans_status", ["status"], unique=False)
 
     op.create_table(
@@ -244,6 +269,20 @@ def downgrade() -> None:
     op.drop_table("instalments")
     with op.batch_alter_table("loans", schema=None) as batch_op:
         batch_op.drop_index("ix_loans_status")
+        batch_op.drop_index(
+            "ix_loans_live_next_due",
+            sqlite_where=sa.text("status IN ('active', 'overdue')"),
+            postgresql_where=sa.text("status IN ('active', 'overdue')"),
+        )
+        batch_op.drop_index(
+            "ix_loans_in_arrears",
+            sqlite_where=sa.text(
+                "status IN ('active', 'overdue') AND (oldest_unpaid_due_date IS NOT NULL OR billed_principal_minor + billed_interest_minor + billed_fee_minor > 0)"
+            ),
+            postgresql_where=sa.text(
+                "status IN ('active', 'overdue') AND (oldest_unpaid_due_date IS NOT NULL OR billed_principal_minor + billed_interest_minor + billed_fee_minor > 0)"
+            ),
+        )
 
     op.drop_table("loans")
     with op.batch_alter_table("postings", schema=None) as batch_op:
@@ -259,5 +298,6 @@ def downgrade() -> None:
         batch_op.drop_index("ix_journal_entries_loan_id")
 
     op.drop_table("journal_entries")
+    op.drop_table("funders")
     op.drop_table("eod_runs")
     op.drop_table("eod_chunks")

@@ -1,0 +1,26 @@
+"""Funders: who provides a loan's money (the platform now, partner banks later)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from puhui.storage.tables import funders
+
+
+class FunderRepository:
+    def __init__(self, connection: sa.Connection) -> None:
+        self._connection = connection
+
+    def register(self, code: str, name: str) -> None:
+        """Add a funder (idempotent)."""
+        if not self.exists(code):
+            self._connection.execute(sa.insert(funders).values(code=code, name=name))
+
+    def exists(self, code: str) -> bool:
+        found = self._connection.execute(
+            sa.select(funders.c.code).where(funders.c.code == code)
+        ).first()
+        return found is not None
+
+    def codes(self) -> list[str]:
+        return sorted(self._connection.execute(sa.select(funders.c.code)).scalars())
