@@ -413,11 +413,13 @@ def _late_fees(
     for grace in np.unique(parameters.grace_days[charged_products]):
         product_ids = [int(p) for p in charged_products if parameters.grace_days[p] == grace]
         due = day - timedelta(days=int(grace) + 1)
+        # Only loans in arrears can owe a late fee: drive the join from their partial index.
         sql = (
-            "SELECT i.loan_id, i.seq FROM instalments i JOIN loans l ON l.id = i.loan_id "
-            f"WHERE i.due_date = {mark} AND l.id >= {mark} AND l.id <= {mark} "
+            "SELECT i.loan_id, i.seq FROM loans l JOIN instalments i ON i.loan_id = l.id "
+            f"WHERE {IN_ARREARS.replace('status', 'l.status')} AND i.due_date = {mark} "
+            f"AND l.id >= {mark} AND l.id <= {mark} "
             f"AND l.product_id IN ({', '.join(str(p) for p in product_ids)}) "
-            "AND l.status IN ('active', 'overdue') AND i.late_fee_minor = 0 "
+            "AND i.late_fee_minor = 0 "
             "AND i.principal_minor + i.interest_minor + i.fee_minor "
             "> i.paid_principal_minor + i.paid_interest_minor + i.paid_fee_minor"
         )

@@ -208,3 +208,6 @@ def load_portfolio(
                 progress(batch_start + size)
         with connection.begin():
             CalendarRepository(connection).mark_closed(as_of - timedelta(days=1))
+        # Fresh statistics, as a migrated database would have before its first end-of-day.
+        with connection.begin():
+            connection.exec_driver_sql("ANALYZE")
