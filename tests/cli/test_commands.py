@@ -159,3 +159,31 @@ def test_demo_runs_a_small_year_and_verifies(tmp_path: Path) -> None:
     assert "general ledger equals the loans' sub-ledgers" in result.stdout
     assert "FAILED" not in result.stdout
     assert (tmp_path / "puhui-demo.db").exists()
+
+
+def test_servicing_a_loan_from_the_command_line(tmp_path: Path) -> None:
+    env = {"PUHUI_DATABASE_URL": f"sqlite:///{tmp_path / 'loans.db'}"}
+    assert run("init", env=env).returncode == 0
+    booked = run("loan", "book", "--product", "cash-instalment", "--principal", "5000",
+                 "--date", "2025-01-31", "--borrower", "synthetic-1", "--periods", "3", env=env)
+    assert booked.returncode == 0, booked.stderr
+    assert "loan 1 booked" in booked.stdout
+    paid = run("loan", "repay", "1", "--amount", "2000", "--date", "2025-02-10", env=env)
+    assert paid.returncode == 0, paid.stderr
+    assert "principal prepaid" in paid.stdout
+    again = run("loan", "repay", "1", "--amount", "2000", "--date", "2025-02-10", env=env)
+    assert again.stdout == paid.stdout  # the same command twice applies once
+    quote = run("loan", "quote", "1", "--date", "2025-03-05", env=env)
+    assert quote.returncode == 0
+    total = quote.stdout.split(" by ")[1].split(":")[0]
+    settled = run("loan", "repay", "1", "--amount", total, "--date", "2025-03-05", env=env)
+    assert "now closed" in settled.stdout
+    shown = run("loan", "show", "1", env=env)
+    assert "closed" in shown.stdout
+    refused = run("loan", "repay", "1", "--amount", "10", "--date", "2025-03-06", env=env)
+    assert refused.returncode == 2
+    assert "loan 1 is closed" in refused.stderr
+    unknown = run("loan", "repay", "99", "--amount", "10", "--date", "2025-03-06", env=env)
+    assert unknown.returncode == 2
+    assert "no loan with id 99" in unknown.stderr
+    assert run("verify", env=env).returncode == 0

@@ -38,6 +38,8 @@ def portfolio_summary(engine: sa.Engine, profile: JurisdictionProfile) -> Portfo
         rows: dict[tuple[str, str], SummaryRow] = defaultdict(SummaryRow)
         statuses: dict[str, int] = defaultdict(int)
         names = {code: name for name, code in STATUS_CODES.items()}
+        bucket_starts = np.array([b.min_days_past_due for b in profile.delinquency_buckets])
+        bucket_names = [b.name for b in profile.delinquency_buckets]
         for balances in iter_loan_balances(connection, as_of):
             for code in np.unique(balances.status).tolist():
                 statuses[names[code]] += int((balances.status == code).sum())
@@ -45,15 +47,23 @@ def portfolio_summary(engine: sa.Engine, profile: JurisdictionProfile) -> Portfo
                 balances.status == STATUS_CODES["overdue"]
             )
             receivable = balances.principal + balances.interest + balances.fee + balances.penalty
-            for index in np.flatnonzero(live).tolist():
-                key = (
-                    codes[int(balances.product_id[index])],
-                    profile.bucket(int(balances.days_past_due[index])),
-                )
-                row = rows[key]
-                row.loans += 1
-                row.principal_minor += int(balances.principal[index])
-                row.receivable_minor += int(receivable[index])
+            bucket = np.searchsorted(bucket_starts, balances.days_past_due, "right") - 1
+            groups = np.stack([balances.product_id[live], bucket[live]], axis=1)
+            if len(groups) == 0:
+                continue
+            keys, inverse = np.unique(groups, axis=0, return_inverse=True)
+            inverse = inverse.reshape(-1)
+            counts = np.bincount(inverse, minlength=len(keys))
+            # Integer sums (np.add.at), not bincount's float weights: no float touches money.
+            principal = np.zeros(len(keys), np.int64)
+            owed = np.zeros(len(keys), np.int64)
+            np.add.at(principal, inverse, balances.principal[live])
+            np.add.at(owed, inverse, receivable[live])
+            for index, (product_id, bucket_index) in enumerate(keys.tolist()):
+                row = rows[(codes[product_id], bucket_names[bucket_index])]
+                row.loans += int(counts[index])
+                row.principal_minor += int(principal[index])
+                row.receivable_minor += int(owed[index])
         ledger: dict[str, int] = defaultdict(int)
         for (account, _funder, _currency), amount in (
             JournalRepository(connection).balances().items()

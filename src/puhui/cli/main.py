@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from puhui.cli.demo_command import demo_command
+from puhui.cli.loan_commands import loan_app
 from puhui.cli.operations_commands import eod_command, init_command, verify_command
 from puhui.cli.schedule_command import schedule_command
 
@@ -19,6 +20,7 @@ app.command("init")(init_command)
 app.command("eod")(eod_command)
 app.command("verify")(verify_command)
 app.command("demo")(demo_command)
+app.add_typer(loan_app, name="loan")
 
 
 @app.callback()

@@ -14,8 +14,8 @@ from puhui.batch.verify import VerifyReport, verify
 from puhui.cli.database import open_engine
 from puhui.cli.errors import exits_cleanly
 from puhui.cli.output import console
+from puhui.cli.parsing import parse_day
 from puhui.compliance.profile import load_profile
-from puhui.core.errors import InvalidInput
 from puhui.core.money import format_minor
 from puhui.storage.setup import initialise
 
@@ -31,13 +31,6 @@ def init_command(
         f"database ready at {engine.url.render_as_string(hide_password=True)}; "
         f"products: {', '.join(codes)}"
     )
-
-
-def parse_day(text: str, what: str = "date") -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"{what} {text!r} is not a date; write it as YYYY-MM-DD") from None
 
 
 def eod_progress() -> Progress:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 import typer
@@ -12,27 +10,11 @@ from rich.table import Table
 
 from puhui.cli.errors import exits_cleanly
 from puhui.cli.output import console
+from puhui.cli.parsing import parse_day, parse_percent
 from puhui.core.errors import InvalidInput
 from puhui.core.money import format_minor, parse_minor
 from puhui.loans.products import load_catalog
 from puhui.loans.schedule import Schedule, generate_schedule
-
-
-def _percent(text: str, what: str) -> Decimal:
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise InvalidInput(f"{what} {text!r} is not a number; write it like 12 or 7.25") from None
-    if not value.is_finite():
-        raise InvalidInput(f"{what} must be a finite number")
-    return value / 100
-
-
-def _date(text: str, what: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"{what} {text!r} is not a date; write it as YYYY-MM-DD") from None
 
 
 def schedule_as_dict(schedule: Schedule) -> dict[str, Any]:
@@ -104,7 +86,7 @@ def schedule_command(
     currency = chosen.currency
     overrides: dict[str, Any] = {}
     if annual_rate_percent is not None:
-        overrides["annual_rate"] = _percent(annual_rate_percent, "annual rate")
+        overrides["annual_rate"] = parse_percent(annual_rate_percent, "annual rate")
     for key, value in (
         ("periods", periods),
         ("frequency", frequency),
@@ -121,14 +103,14 @@ def schedule_command(
             instalment_multiple, currency, what="instalment multiple"
         )
     if down_payment_percent is not None:
-        overrides["down_payment_rate"] = _percent(down_payment_percent, "down payment")
+        overrides["down_payment_rate"] = parse_percent(down_payment_percent, "down payment")
     if fee_percent_per_period is not None:
-        overrides["fee_rate_per_period"] = _percent(fee_percent_per_period, "fee per period")
+        overrides["fee_rate_per_period"] = parse_percent(fee_percent_per_period, "fee per period")
     if first_due_date is not None:
-        overrides["first_due_date"] = _date(first_due_date, "first due date")
+        overrides["first_due_date"] = parse_day(first_due_date, "first due date")
     terms = chosen.terms(
         principal_minor=parse_minor(principal, currency, what="principal"),
-        start_date=_date(start, "start date"),
+        start_date=parse_day(start, "start date"),
         overrides=overrides,
     )
     schedule = generate_schedule(terms)

@@ -19,8 +19,10 @@ balances before and after it (see `accounting`), so the general ledger cannot dr
 from __future__ import annotations
 
 import copy
+import functools
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 
@@ -40,6 +42,12 @@ from puhui.loans.terms import ScheduleTerms
 
 ONE_DAY = timedelta(days=1)
 MAX_CATCH_UP_DAYS = 3_660  # a loan is never brought forward more than ten years in one call
+
+
+@functools.lru_cache(maxsize=1024)
+def penalty_rate(multiplier: Decimal, annual_rate: Decimal) -> Fraction:
+    """The penalty interest rate a year: the product's multiple of the contract rate."""
+    return Fraction(multiplier) * Fraction(annual_rate)
 
 
 class RowKind(StrEnum):
@@ -84,6 +92,23 @@ class InstalmentRow:
     @property
     def settled(self) -> bool:
         return self.unpaid_minor == 0
+
+    def snapshot(self) -> tuple[object, ...]:
+        """All fields as a tuple: a cheap copy to tell later whether the row changed."""
+        return (
+            self.seq,
+            self.due_date,
+            self.accrual_start,
+            self.principal_minor,
+            self.interest_minor,
+            self.fee_minor,
+            self.accrual_anchor_minor,
+            self.late_fee_minor,
+            self.paid_principal_minor,
+            self.paid_interest_minor,
+            self.paid_fee_minor,
+            self.kind,
+        )
 
 
 @dataclass(slots=True)
@@ -166,7 +191,7 @@ class Loan:
 
     @property
     def penalty_rate(self) -> Fraction:
-        return Fraction(self.product.penalty_rate_multiplier) * Fraction(self.terms.annual_rate)
+        return penalty_rate(self.product.penalty_rate_multiplier, self.terms.annual_rate)
 
     @property
     def penalty_basis_days(self) -> int:

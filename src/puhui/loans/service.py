@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import date
 from typing import Any
 
@@ -159,7 +159,8 @@ def post_repayment(
     event = LoanEvent(EventKind.REPAYMENT, as_of, amount_minor, idempotency_key)
 
     def operation(loan: Loan) -> str:
-        return json.dumps(asdict(repay(loan, amount_minor, as_of)))
+        outcome = repay(loan, amount_minor, as_of)
+        return json.dumps({f.name: getattr(outcome, f.name) for f in fields(outcome)})
 
     outcome = _apply(uow, loan_id, event, operation)
     require(outcome is not None, "a repayment always records its outcome")

@@ -6,10 +6,12 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from puhui.storage.driver import Driver
 from puhui.storage.tables import system_state
 
 LAST_CLOSED = "last_closed_date"
 EOD_RUNNING = "eod_running_date"
+_READ = "SELECT key, value FROM system_state WHERE key IN (?, ?)"
 
 
 class CalendarRepository:
@@ -18,17 +20,19 @@ class CalendarRepository:
 
     def __init__(self, connection: sa.Connection) -> None:
         self._connection = connection
-        self._cache: dict[str, date | None] = {}
+        self._cache: dict[str, date | None] | None = None
 
     def _get(self, key: str) -> date | None:
-        if key not in self._cache:
-            value = self._connection.execute(
-                sa.select(system_state.c.value).where(system_state.c.key == key)
-            ).scalar()
-            self._cache[key] = date.fromisoformat(value) if value else None
-        return self._cache[key]
+        if self._cache is None:
+            # Both dates in one plain query: this runs at the start of every unit of work.
+            rows = Driver(self._connection).all(_READ, (LAST_CLOSED, EOD_RUNNING))
+            self._cache = {LAST_CLOSED: None, EOD_RUNNING: None}
+            self._cache.update({k: date.fromisoformat(v) if v else None for k, v in rows})
+        return self._cache.get(key)
 
     def _set(self, key: str, value: date | None) -> None:
+        self._get(key)
+        assert self._cache is not None
         self._cache[key] = value
         text = value.isoformat() if value else None
         updated = self._connection.execute(

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
+from puhui.core.errors import InvalidInput
 from puhui.storage.tables import funders
+
+FUNDER_CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class FunderRepository:
@@ -12,7 +17,9 @@ class FunderRepository:
         self._connection = connection
 
     def register(self, code: str, name: str) -> None:
-        """Add a funder (idempotent)."""
+        """Add a funder (idempotent). Codes are plain names: batch SQL embeds them."""
+        if not FUNDER_CODE.fullmatch(code):
+            raise InvalidInput(f"funder code {code!r} must be 1–64 letters, digits, '-' or '_'")
         if not self.exists(code):
             self._connection.execute(sa.insert(funders).values(code=code, name=name))
 

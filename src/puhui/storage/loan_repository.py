@@ -8,7 +8,6 @@ loan uses SQLAlchemy Core.
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
 from datetime import date, timedelta
@@ -173,8 +172,8 @@ class LoanRepository:
         self._profile = profile
         self._products = products
         self._last_closed = last_closed
-        # Copies of the instalments as read, so `save` writes only the rows that changed.
-        self._loaded_rows: dict[int, list[InstalmentRow]] = {}
+        # Snapshots of the instalments as read, so `save` writes only the rows that changed.
+        self._loaded_rows: dict[int, list[tuple[object, ...]]] = {}
         self._update_sql: str | None = None
 
     def add(self, loan: Loan, *, product_id: int, borrower_ref: str) -> int:
@@ -198,7 +197,7 @@ class LoanRepository:
         self._connection.execute(
             _INSERT_INSTALMENT, [_instalment_values(loan_id, row) for row in loan.rows]
         )
-        self._loaded_rows[loan_id] = [copy.copy(row) for row in loan.rows]
+        self._loaded_rows[loan_id] = [row.snapshot() for row in loan.rows]
         return loan_id
 
     def get(self, loan_id: int, *, for_update: bool = True) -> Loan:
@@ -210,7 +209,7 @@ class LoanRepository:
         for name in _LOAN_DATES:
             row[name] = from_day(row[name])
         loan = self._to_loan(row, self._driver.all(_SELECT_INSTALMENTS, (loan_id,)))
-        self._loaded_rows[loan_id] = [copy.copy(r) for r in loan.rows]
+        self._loaded_rows[loan_id] = [r.snapshot() for r in loan.rows]
         return loan
 
     def _to_loan(self, row: dict[str, Any], rows: list[tuple[Any, ...]]) -> Loan:
@@ -269,21 +268,22 @@ class LoanRepository:
             self._update_sql, (*(_driver_value(v) for v in columns.values()), loan.loan_id)
         )
         before = self._loaded_rows.get(loan.loan_id, [])
-        self._loaded_rows[loan.loan_id] = [copy.copy(row) for row in loan.rows]
-        if len(before) == len(loan.rows):
+        after = [row.snapshot() for row in loan.rows]
+        self._loaded_rows[loan.loan_id] = after
+        if len(before) == len(after):
             self._driver.many(
                 _UPDATE_INSTALMENT_SQL,
                 [
                     (*_instalment_tuple(row), loan.loan_id, row.seq)
-                    for row, old in zip(loan.rows, before, strict=True)
-                    if row != old
+                    for row, old, new in zip(loan.rows, before, after, strict=True)
+                    if new != old
                 ],
             )
             return
         # Rows were inserted or removed (prepayment, refund, payoff): rewrite from the first change.
         first_change = next(
-            (i for i, (old, row) in enumerate(zip(before, loan.rows, strict=False)) if old != row),
-            min(len(before), len(loan.rows)),
+            (i for i, (old, new) in enumerate(zip(before, after, strict=False)) if old != new),
+            min(len(before), len(after)),
         )
         self._driver.run(
             "DELETE FROM instalments WHERE loan_id = ? AND seq > ?", (loan.loan_id, first_change)
