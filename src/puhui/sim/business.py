@@ -130,6 +130,11 @@ class Simulation:
             self._later(day, planned.settle_after_days, "settle", loan_id, f"{planned.key}-settle")
         if planned.behaviour is Behaviour.REFUNDER:
             self._later(day, planned.refund_after_days, "refund", loan_id, f"{planned.key}-refund")
+        if planned.behaviour is Behaviour.DEFAULTER and self.rng.randrange(100) < 40:
+            # Collections recover part of some defaulted loans after charge-off.
+            self._later(
+                day, 330 + self.rng.randrange(30), "recover", loan_id, f"{planned.key}-recovery"
+            )
         if planned.product_code == "working-capital":
             self._later(
                 day, 20 + self.rng.randrange(60), "repay_some", loan_id, f"{planned.key}-part"
@@ -219,6 +224,12 @@ class Simulation:
                     uow, loan_id=loan_id, amount_minor=credit, as_of=day, idempotency_key=key
                 )
                 self.stats.payouts += 1
+        elif action == "recover":
+            amount = borrower.plan.principal_minor * self.rng.choice([10, 20, 30]) // 100
+            service.post_repayment(
+                uow, loan_id=loan_id, amount_minor=amount, as_of=day, idempotency_key=key
+            )
+            self.stats.repayments += 1
         elif action == "repay_some":
             due = service.quote_payoff(uow, loan_id=loan_id, on=day).total_minor
             amount = due * self.rng.choice([30, 50, 100]) // 100
