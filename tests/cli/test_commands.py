@@ -164,8 +164,21 @@ def test_demo_runs_a_small_year_and_verifies(tmp_path: Path) -> None:
 def test_servicing_a_loan_from_the_command_line(tmp_path: Path) -> None:
     env = {"PUHUI_DATABASE_URL": f"sqlite:///{tmp_path / 'loans.db'}"}
     assert run("init", env=env).returncode == 0
-    booked = run("loan", "book", "--product", "cash-instalment", "--principal", "5000",
-                 "--date", "2025-01-31", "--borrower", "synthetic-1", "--periods", "3", env=env)
+    booked = run(
+        "loan",
+        "book",
+        "--product",
+        "cash-instalment",
+        "--principal",
+        "5000",
+        "--date",
+        "2025-01-31",
+        "--borrower",
+        "synthetic-1",
+        "--periods",
+        "3",
+        env=env,
+    )
     assert booked.returncode == 0, booked.stderr
     assert "loan 1 booked" in booked.stdout
     paid = run("loan", "repay", "1", "--amount", "2000", "--date", "2025-02-10", env=env)
