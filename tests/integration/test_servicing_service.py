@@ -4,6 +4,7 @@ business-date discipline and reversals."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -22,6 +23,7 @@ from puhui.loans.errors import (
     NothingToReverse,
 )
 from puhui.loans.facility import DrawRefused
+from puhui.loans.products import with_changes
 from puhui.storage.uow import SqlUnitOfWork
 from tests.integration.helpers import count
 
@@ -214,3 +216,19 @@ def test_nothing_is_half_written_when_a_unit_of_work_is_not_committed(
         )
     assert count(database, "loans") == 0
     assert count(database, "postings") == 0
+
+
+def test_a_new_product_version_changes_new_loans_only(database: sa.Engine) -> None:
+    old_loan = book(database, key="before-change")
+    with SqlUnitOfWork(database) as uow:
+        _, current = uow.products.current("cash-instalment")
+        uow.products.register(with_changes(current, annual_rate=Decimal("0.12")))
+        uow.commit()
+    new_loan = book(database, key="after-change")
+    with SqlUnitOfWork(database) as uow:
+        old, new = uow.loans.get(old_loan), uow.loans.get(new_loan)
+        assert (old.product.version, old.terms.annual_rate) == (1, Decimal("0.18"))
+        assert (new.product.version, new.terms.annual_rate) == (2, Decimal("0.12"))
+        assert new.rows[0].interest_minor < old.rows[0].interest_minor
+    with SqlUnitOfWork(database) as uow, pytest.raises(InvalidProduct, match="new version"):
+        uow.products.register(with_changes(current, annual_rate=Decimal("0.10")))
