@@ -64,3 +64,46 @@ def funder_index_sql(funders: list[str]) -> str:
         return "-1"
     cases = " ".join(f"WHEN '{name}' THEN {index}" for index, name in enumerate(funders))
     return f"CASE funder {cases} ELSE -1 END"
+
+
+STATUS_CODES = {
+    "approved": 0,
+    "active": 1,
+    "overdue": 2,
+    "closed": 3,
+    "charged_off": 4,
+    "cancelled": 5,
+}
+# Loan columns stored as day numbers (storage.types.EpochDay): NULL is read as NO_DAY.
+LOAN_DAY_COLUMNS = frozenset(
+    {
+        "opened_through",
+        "next_due_date",
+        "next_accrual_start",
+        "oldest_unpaid_due_date",
+        "penalty_anchor_date",
+        "penalty_threshold_date",
+        "start_date",
+        "charged_off_on",
+    }
+)
+
+
+def loan_select_list(names: Sequence[str], funders: list[str]) -> str:
+    """SQL select list giving each named loan column as an integer, in order.
+
+    Besides real columns: `funder_index` (position in `funders`), `status_code`
+    (`STATUS_CODES`), `overdue` (1 or 0) and `half_even` (the loan's rounding mode, 1 or 0).
+    """
+    derived = {
+        "funder_index": funder_index_sql(funders),
+        "status_code": "CASE status "
+        + " ".join(f"WHEN '{status}' THEN {code}" for status, code in STATUS_CODES.items())
+        + " END",
+        "overdue": "CASE status WHEN 'overdue' THEN 1 ELSE 0 END",
+        "half_even": "CASE rounding WHEN 'half_even' THEN 1 ELSE 0 END",
+    }
+    return ", ".join(
+        derived.get(name) or (day_expression(name) if name in LOAN_DAY_COLUMNS else name)
+        for name in names
+    )

@@ -28,9 +28,8 @@ from puhui.batch.vector_math import (
     NO_DAY,
     BoolArray,
     Int64Array,
-    penalty_accrued,
-    penalty_days,
-    straight_line_accrued,
+    accrued_interest_from_row,
+    penalty_accrued_from_row,
 )
 from puhui.compliance.profile import JurisdictionProfile
 from puhui.ledger.accounts import Account
@@ -148,35 +147,15 @@ def _vectorised_day(
     col = chunk.column
     d = np.int64(day_number(day))
     today = np.full(len(chunk.data), d, np.int64)
-    half_even = col("half_even").astype(np.bool_)
     accruing = selected & to_open
     since = np.maximum(d - 1, col("opened_through"))
 
     # 1. Interest and penalty accrued through D, on the segments valid before today's changes.
     def accrued(on: Int64Array) -> Int64Array:
-        return straight_line_accrued(
-            interest=col("next_interest_minor"),
-            anchor=col("next_accrual_anchor_minor"),
-            anchor_day=col("next_accrual_start"),
-            due_day=col("next_due_date"),
-            on_day=on,
-            half_even=half_even,
-        )
+        return accrued_interest_from_row(col, on)
 
     def penalty_unpaid(on: Int64Array) -> Int64Array:
-        days = penalty_days(
-            anchor_day=col("penalty_anchor_date"),
-            threshold_day=col("penalty_threshold_date"),
-            on_day=on,
-        )
-        return col("penalty_anchor_unpaid_minor") + penalty_accrued(
-            base=col("penalty_base_minor"),
-            rate_numerator=col("penalty_rate_numerator"),
-            rate_denominator=col("penalty_rate_denominator"),
-            basis_days=col("penalty_basis_days"),
-            days=days,
-            half_even=half_even,
-        )
+        return col("penalty_anchor_unpaid_minor") + penalty_accrued_from_row(col, on)
 
     # Interest was summed in SQL over the whole chunk; the loans left to the one-loan engine
     # book their own day's interest, so theirs comes off the sum.

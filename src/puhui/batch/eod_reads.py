@@ -14,10 +14,11 @@ import numpy as np
 import sqlalchemy as sa
 
 from puhui.batch.columns import (
+    LOAN_DAY_COLUMNS,
     day_expression,
     day_number,
     fetch_matrix,
-    funder_index_sql,
+    loan_select_list,
     placeholder,
 )
 from puhui.batch.product_parameters import ProductParameters
@@ -26,14 +27,7 @@ from puhui.batch.vector_math import NO_DAY, BoolArray, Int64Array
 from puhui.storage.tables import IN_ARREARS, LIVE
 
 # Columns read per loan, in matrix order; dates arrive as day numbers.
-DAY_COLUMNS = {
-    "opened_through",
-    "next_due_date",
-    "next_accrual_start",
-    "oldest_unpaid_due_date",
-    "penalty_anchor_date",
-    "penalty_threshold_date",
-}
+DAY_COLUMNS = LOAN_DAY_COLUMNS
 READ_COLUMNS = [
     "id",
     "product_id",
@@ -113,24 +107,11 @@ def read_chunk(
     """Loans of the chunk with something to do today: an instalment due, or anything billed
     and unpaid (arrears, or a bill an event raised today such as a down payment)."""
     dialect = connection.dialect.name
-    funder_case = funder_index_sql(funders)
-    expressions = []
-    for name in READ_COLUMNS:
-        if name in DAY_COLUMNS:
-            expressions.append(day_expression(name))
-        elif name == "funder_index":
-            expressions.append(funder_case)
-        elif name == "overdue":
-            expressions.append("CASE status WHEN 'overdue' THEN 1 ELSE 0 END")
-        elif name == "half_even":
-            expressions.append("CASE rounding WHEN 'half_even' THEN 1 ELSE 0 END")
-        else:
-            expressions.append(name)
     mark = placeholder(dialect)
     # Two index-backed candidate sets (see the partial indexes in storage.tables): loans with
     # an instalment due by today, and loans in arrears or with a bill raised today.
     sql = (
-        f"SELECT {', '.join(expressions)} FROM loans WHERE id IN ("
+        f"SELECT {loan_select_list(READ_COLUMNS, funders)} FROM loans WHERE id IN ("
         f"SELECT id FROM loans WHERE {LIVE} AND next_due_date <= {mark} "
         f"AND id >= {mark} AND id < {mark} "
         f"UNION SELECT id FROM loans WHERE {IN_ARREARS} AND id >= {mark} AND id < {mark}"

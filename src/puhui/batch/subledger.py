@@ -15,28 +15,21 @@ import numpy as np
 import sqlalchemy as sa
 
 from puhui.batch.columns import (
-    day_expression,
+    STATUS_CODES,
     day_number,
     fetch_matrix,
-    funder_index_sql,
+    loan_select_list,
     placeholder,
 )
 from puhui.batch.vector_math import (
     NO_DAY,
     Int64Array,
-    penalty_accrued,
-    penalty_days,
-    straight_line_accrued,
+    accrued_interest_from_row,
+    penalty_accrued_from_row,
 )
+from puhui.storage.funder_repository import FunderRepository
 
 READ_CHUNK = 200_000
-_DAYS = {
-    "opened_through",
-    "next_due_date",
-    "next_accrual_start",
-    "penalty_anchor_date",
-    "penalty_threshold_date",
-}
 COLUMNS = [
     "id",
     "status_code",
@@ -70,14 +63,6 @@ COLUMNS = [
     "days_past_due",
     "principal_minor",
 ]
-STATUS_CODES = {
-    "approved": 0,
-    "active": 1,
-    "overdue": 2,
-    "closed": 3,
-    "charged_off": 4,
-    "cancelled": 5,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,25 +98,9 @@ class LoanBalances:
 
 
 def _select(connection: sa.Connection, funders: list[str]) -> str:
-    dialect = connection.dialect.name
-    expressions = []
-    for name in COLUMNS:
-        if name in _DAYS:
-            expressions.append(day_expression(name))
-        elif name == "status_code":
-            expressions.append(
-                "CASE status "
-                + " ".join(f"WHEN '{s}' THEN {c}" for s, c in STATUS_CODES.items())
-                + " END"
-            )
-        elif name == "half_even":
-            expressions.append("CASE rounding WHEN 'half_even' THEN 1 ELSE 0 END")
-        else:
-            expressions.append(name)
-    funder_case = funder_index_sql(funders)
-    mark = placeholder(dialect)
+    mark = placeholder(connection.dialect.name)
     return (
-        f"SELECT {', '.join(expressions)}, {funder_case} FROM loans "
+        f"SELECT {loan_select_list([*COLUMNS, 'funder_index'], funders)} FROM loans "
         f"WHERE id > {mark} ORDER BY id LIMIT {READ_CHUNK}"
     )
 
@@ -140,7 +109,7 @@ def iter_loan_balances(
     connection: sa.Connection, recognised: date | None
 ) -> Iterator[LoanBalances]:
     """Balances of every loan, in chunks of `READ_CHUNK` loans by id."""
-    funders = sorted(connection.execute(sa.text("SELECT DISTINCT funder FROM loans")).scalars())
+    funders = FunderRepository(connection).codes()
     sql = _select(connection, funders)
     last_id = 0
     closed_day = np.int64(day_number(recognised)) if recognised else NO_DAY
@@ -159,36 +128,8 @@ def _balances(data: Int64Array, funders: list[str], closed_day: np.int64) -> Loa
     status = col("status_code")
     live = (status == STATUS_CODES["active"]) | (status == STATUS_CODES["overdue"])
     on = np.maximum(col("opened_through"), closed_day)
-    half_even = col("half_even").astype(np.bool_)
-    accrued = np.where(
-        live,
-        straight_line_accrued(
-            interest=col("next_interest_minor"),
-            anchor=col("next_accrual_anchor_minor"),
-            anchor_day=col("next_accrual_start"),
-            due_day=col("next_due_date"),
-            on_day=on,
-            half_even=half_even,
-        ),
-        0,
-    )
-    days = penalty_days(
-        anchor_day=col("penalty_anchor_date"),
-        threshold_day=col("penalty_threshold_date"),
-        on_day=on,
-    )
-    penalty_new = np.where(
-        live,
-        penalty_accrued(
-            base=col("penalty_base_minor"),
-            rate_numerator=col("penalty_rate_numerator"),
-            rate_denominator=col("penalty_rate_denominator"),
-            basis_days=col("penalty_basis_days"),
-            days=days,
-            half_even=half_even,
-        ),
-        0,
-    )
+    accrued = np.where(live, accrued_interest_from_row(col, on), 0)
+    penalty_new = np.where(live, penalty_accrued_from_row(col, on), 0)
     written_off = status == STATUS_CODES["charged_off"]
     penalty_unpaid = col("penalty_anchor_unpaid_minor") + penalty_new
 

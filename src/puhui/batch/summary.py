@@ -9,7 +9,8 @@ from datetime import date
 import numpy as np
 import sqlalchemy as sa
 
-from puhui.batch.subledger import STATUS_CODES, iter_loan_balances
+from puhui.batch.columns import STATUS_CODES
+from puhui.batch.subledger import iter_loan_balances
 from puhui.compliance.profile import JurisdictionProfile
 from puhui.storage.calendar_repository import CalendarRepository
 from puhui.storage.journal_repository import JournalRepository

@@ -7,6 +7,8 @@ function against the scalar version on random inputs, including the bounds asser
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import numpy.typing as npt
 
@@ -86,3 +88,36 @@ def penalty_days(
     """Twin of `loans.accrual.penalty_days` (no threshold → 0 days)."""
     days = on_day - np.maximum(anchor_day, threshold_day)
     return np.where(threshold_day == NO_DAY, 0, np.maximum(days, 0))
+
+
+ColumnGetter = Callable[[str], Int64Array]
+
+
+def accrued_interest_from_row(col: ColumnGetter, on: Int64Array) -> Int64Array:
+    """Twin of `Loan.accrued_unbilled` from a loan row's `next_*` columns (live loans)."""
+    return straight_line_accrued(
+        interest=col("next_interest_minor"),
+        anchor=col("next_accrual_anchor_minor"),
+        anchor_day=col("next_accrual_start"),
+        due_day=col("next_due_date"),
+        on_day=on,
+        half_even=col("half_even").astype(np.bool_),
+    )
+
+
+def penalty_accrued_from_row(col: ColumnGetter, on: Int64Array) -> Int64Array:
+    """Penalty accrued since the loan row's anchor by the end of `on` (live loans); the
+    unpaid penalty is the anchor's unpaid amount plus this (`Loan.penalty_unpaid`)."""
+    days = penalty_days(
+        anchor_day=col("penalty_anchor_date"),
+        threshold_day=col("penalty_threshold_date"),
+        on_day=on,
+    )
+    return penalty_accrued(
+        base=col("penalty_base_minor"),
+        rate_numerator=col("penalty_rate_numerator"),
+        rate_denominator=col("penalty_rate_denominator"),
+        basis_days=col("penalty_basis_days"),
+        days=days,
+        half_even=col("half_even").astype(np.bool_),
+    )

@@ -9,7 +9,6 @@ every account from zero to the loans' sub-ledgers, so `puhui verify` holds from 
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -26,12 +25,11 @@ from puhui.loans.accounting import balance_deltas
 from puhui.loans.loan import Loan, originate
 from puhui.loans.operations import billed_amount_due, repay
 from puhui.loans.products import Product
-from puhui.loans.serialise import terms_to_dict
 from puhui.loans.service import ZERO_BALANCES
 from puhui.storage.calendar_repository import CalendarRepository
 from puhui.storage.driver import Driver, to_day
 from puhui.storage.journal_repository import JournalRepository
-from puhui.storage.loan_repository import INSTALMENT_FIELDS, loan_state_columns
+from puhui.storage.loan_repository import instalment_columns, new_loan_columns
 from puhui.storage.product_repository import ProductRepository
 from puhui.storage.tables import loans
 
@@ -112,28 +110,14 @@ def _loan_rows(
     prototype: Prototype, loan_id: int, profile: JurisdictionProfile
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     loan = prototype.loan
-    values = loan_state_columns(loan, profile)
-    values.update(
-        id=loan_id,
+    values = new_loan_columns(
+        loan,
         product_id=prototype.product_id,
-        funder=loan.funder,
-        currency=loan.terms.currency.code,
         borrower_ref=f"synthetic-{loan_id:08d}",
-        facility_id=None,
-        terms=json.dumps(terms_to_dict(loan.terms)),
-        principal_minor=loan.terms.principal_minor,
-        start_date=loan.terms.start_date,
-        rounding=loan.terms.rounding.value,
-        penalty_rate_numerator=loan.penalty_rate.numerator,
-        penalty_rate_denominator=loan.penalty_rate.denominator,
-        penalty_basis_days=loan.penalty_basis_days,
+        profile=profile,
     )
-    rows = []
-    for row in loan.rows:
-        item = {name: getattr(row, name) for name in INSTALMENT_FIELDS}
-        item.update(loan_id=loan_id, kind=row.kind.value)
-        rows.append(item)
-    return values, rows
+    values["id"] = loan_id
+    return values, [instalment_columns(loan_id, row) for row in loan.rows]
 
 
 def _opening_entries(batch: list[tuple[int, Prototype]], as_of: date) -> Iterator[JournalEntry]:

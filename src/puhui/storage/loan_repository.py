@@ -83,7 +83,29 @@ def loan_state_columns(loan: Loan, profile: JurisdictionProfile) -> dict[str, An
     }
 
 
-def _instalment_values(loan_id: int, row: InstalmentRow) -> dict[str, Any]:
+def new_loan_columns(
+    loan: Loan, *, product_id: int, borrower_ref: str, profile: JurisdictionProfile
+) -> dict[str, Any]:
+    """Every column of a new loan's row: its fixed terms and its initial state."""
+    values = loan_state_columns(loan, profile)
+    values.update(
+        product_id=product_id,
+        funder=loan.funder,
+        currency=loan.terms.currency.code,
+        borrower_ref=borrower_ref,
+        facility_id=loan.facility_id,
+        terms=json.dumps(terms_to_dict(loan.terms)),
+        principal_minor=loan.terms.principal_minor,
+        start_date=loan.terms.start_date,
+        rounding=loan.terms.rounding.value,
+        penalty_rate_numerator=loan.penalty_rate.numerator,
+        penalty_rate_denominator=loan.penalty_rate.denominator,
+        penalty_basis_days=loan.penalty_basis_days,
+    )
+    return values
+
+
+def instalment_columns(loan_id: int, row: InstalmentRow) -> dict[str, Any]:
     values = {name: getattr(row, name) for name in INSTALMENT_FIELDS}
     values["loan_id"] = loan_id
     values["kind"] = row.kind.value
@@ -177,25 +199,13 @@ class LoanRepository:
         self._update_sql: str | None = None
 
     def add(self, loan: Loan, *, product_id: int, borrower_ref: str) -> int:
-        values = loan_state_columns(loan, self._profile)
-        values.update(
-            product_id=product_id,
-            funder=loan.funder,
-            currency=loan.terms.currency.code,
-            borrower_ref=borrower_ref,
-            facility_id=loan.facility_id,
-            terms=json.dumps(terms_to_dict(loan.terms)),
-            principal_minor=loan.terms.principal_minor,
-            start_date=loan.terms.start_date,
-            rounding=loan.terms.rounding.value,
-            penalty_rate_numerator=loan.penalty_rate.numerator,
-            penalty_rate_denominator=loan.penalty_rate.denominator,
-            penalty_basis_days=loan.penalty_basis_days,
+        values = new_loan_columns(
+            loan, product_id=product_id, borrower_ref=borrower_ref, profile=self._profile
         )
         result = self._connection.execute(_INSERT_LOAN, values)
         loan_id = int(result.inserted_primary_key[0])  # type: ignore[index]
         self._connection.execute(
-            _INSERT_INSTALMENT, [_instalment_values(loan_id, row) for row in loan.rows]
+            _INSERT_INSTALMENT, [instalment_columns(loan_id, row) for row in loan.rows]
         )
         self._loaded_rows[loan_id] = [row.snapshot() for row in loan.rows]
         return loan_id
