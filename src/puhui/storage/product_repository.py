@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from puhui.loans.errors import InvalidProduct
 from puhui.loans.products import Product, product_from_mapping, product_to_mapping
+from puhui.storage.driver import Driver
 from puhui.storage.tables import products
 
 # Parsing a product validates it (including a sample schedule), so parsed products are kept by
@@ -25,6 +26,9 @@ def _parse(definition: str) -> Product:
     return product
 
 
+_DEFINITION = "SELECT definition FROM products WHERE id = ?"
+
+
 class ProductRepository:
     def __init__(self, connection: sa.Connection) -> None:
         self._connection = connection
@@ -32,10 +36,11 @@ class ProductRepository:
 
     def by_id(self, product_id: int) -> Product:
         if product_id not in self._by_id:
-            definition = self._connection.execute(
-                sa.select(products.c.definition).where(products.c.id == product_id)
-            ).scalar_one()
-            self._by_id[product_id] = _parse(definition)
+            # A plain query: every payment's unit of work looks its loan's product up once.
+            row = Driver(self._connection).one(_DEFINITION, (product_id,))
+            if row is None:
+                raise InvalidProduct(f"no product with id {product_id}")
+            self._by_id[product_id] = _parse(row[0])
         return self._by_id[product_id]
 
     def current(self, code: str) -> tuple[int, Product]:
