@@ -9,8 +9,11 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from puhui.batch.eod import EOD_LOCK_ID, run_eod
 from puhui.batch.verify import verify
+from puhui.compliance.profile import load_profile
 from puhui.loans import service
+from puhui.loans.errors import EndOfDayRunning
 from puhui.storage.engine import make_engine
 from puhui.storage.uow import SqlUnitOfWork
 from tests.conftest import _reset_postgres, postgres_url
@@ -92,3 +95,53 @@ def test_the_same_payment_sent_twice_at_once_is_applied_once(
         assert uow.loans.get(loan, for_update=False).received_minor == 30_000
     assert count(postgres_engine, "loan_events") == 2
     assert verify(postgres_engine).ok
+
+
+def _book(
+    url: str, barrier: multiprocessing.synchronize.Barrier, results: multiprocessing.Queue
+) -> None:  # type: ignore[type-arg]
+    engine = make_engine(url)
+    barrier.wait(timeout=30)
+    with SqlUnitOfWork(engine) as uow:
+        loan_id = service.book_loan(
+            uow,
+            product_code="cash-instalment",
+            principal_minor=500_000,
+            as_of=DAY,
+            borrower_ref="synthetic",
+            idempotency_key="one-booking",
+        )
+        uow.commit()
+    results.put(loan_id)
+    engine.dispose()
+
+
+def test_the_same_booking_sent_twice_at_once_books_one_loan(postgres_engine: sa.Engine) -> None:
+    _reset_postgres(postgres_engine)
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(2)
+    results = context.Queue()
+    processes = [
+        context.Process(target=_book, args=(postgres_url(), barrier, results)) for _ in range(2)
+    ]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=60)
+        assert process.exitcode == 0
+    ids = [results.get(timeout=5), results.get(timeout=5)]
+    assert ids[0] == ids[1]
+    assert count(postgres_engine, "loans") == 1
+
+
+def test_a_second_end_of_day_run_is_refused_while_one_holds_the_lock(
+    postgres_engine: sa.Engine,
+) -> None:
+    _reset_postgres(postgres_engine)
+    with postgres_engine.connect() as holder:
+        holder.exec_driver_sql(f"SELECT pg_advisory_lock({EOD_LOCK_ID})")
+        with pytest.raises(EndOfDayRunning, match="another end-of-day run"):
+            run_eod(postgres_engine, DAY, load_profile())
+        holder.exec_driver_sql(f"SELECT pg_advisory_unlock({EOD_LOCK_ID})")
+        holder.commit()
+    assert run_eod(postgres_engine, DAY, load_profile()) is not None

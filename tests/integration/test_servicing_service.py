@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from puhui.batch.eod import run_eod
 from puhui.batch.verify import verify
+from puhui.compliance.checks import CostCapExceeded
 from puhui.compliance.profile import JurisdictionProfile
 from puhui.core.errors import InvalidInput
 from puhui.loans import service
@@ -21,6 +22,7 @@ from puhui.loans.errors import (
     LoanNotFound,
     LoanNotPayable,
     NothingToReverse,
+    ReversalBlocked,
 )
 from puhui.loans.facility import DrawRefused
 from puhui.loans.products import with_changes
@@ -232,3 +234,101 @@ def test_a_new_product_version_changes_new_loans_only(database: sa.Engine) -> No
         assert new.rows[0].interest_minor < old.rows[0].interest_minor
     with SqlUnitOfWork(database) as uow, pytest.raises(InvalidProduct, match="new version"):
         uow.products.register(with_changes(current, annual_rate=Decimal("0.10")))
+
+
+def test_client_keys_may_not_use_the_system_namespace(database: sa.Engine) -> None:
+    loan_id = book(database)
+    with pytest.raises(InvalidInput, match="reserved"):
+        pay(database, loan_id, 1_000, START + timedelta(days=1), "sys:eod:2025-04-01:0:platform")
+    with pytest.raises(InvalidInput, match="reserved"):
+        book(database, key="sys:opening:1:2")
+
+
+def test_a_booking_key_reused_with_other_terms_is_refused(database: sa.Engine) -> None:
+    book(database, key="same-key")
+    with SqlUnitOfWork(database) as uow, pytest.raises(DuplicateEvent, match="already used"):
+        service.book_loan(
+            uow,
+            product_code="cash-instalment",
+            principal_minor=1_200_000,
+            as_of=START,
+            borrower_ref="synthetic-1",
+            idempotency_key="same-key",
+            overrides={"periods": 6},
+        )
+    with SqlUnitOfWork(database) as uow, pytest.raises(DuplicateEvent):
+        service.book_loan(
+            uow,
+            product_code="cash-instalment",
+            principal_minor=1_200_000,
+            as_of=START,
+            borrower_ref="someone-else",
+            idempotency_key="same-key",
+        )
+
+
+def test_an_event_dated_before_the_loans_last_event_is_refused(database: sa.Engine) -> None:
+    loan_id = book(database)
+    pay(database, loan_id, 1_000, START + timedelta(days=20), "later")
+    entries = count(database, "journal_entries")
+    with pytest.raises(BusinessDateClosed, match="already has events on"):
+        pay(database, loan_id, 110_000, START + timedelta(days=10), "earlier")
+    assert count(database, "journal_entries") == entries
+
+
+def test_a_borrower_reference_longer_than_64_characters_is_refused(database: sa.Engine) -> None:
+    with SqlUnitOfWork(database) as uow, pytest.raises(InvalidInput, match="1–64 characters"):
+        service.book_loan(
+            uow,
+            product_code="cash-instalment",
+            principal_minor=100_000,
+            as_of=START,
+            borrower_ref="x" * 65,
+            idempotency_key="long-ref",
+        )
+
+
+def test_loans_above_the_profiles_cost_cap_are_refused_once_it_is_in_force(
+    database: sa.Engine,
+) -> None:
+    expensive = {"annual_rate": Decimal("0.30")}
+    with SqlUnitOfWork(database) as uow:
+        # The 24 % cap of the default profile takes effect on 2025-10-01.
+        service.book_loan(
+            uow,
+            product_code="cash-instalment",
+            principal_minor=100_000,
+            as_of=date(2025, 9, 30),
+            borrower_ref="before",
+            idempotency_key="before-cap",
+            overrides=expensive,
+        )
+        with pytest.raises(CostCapExceeded, match=r"above the 24\.00 % cap"):
+            service.book_loan(
+                uow,
+                product_code="cash-instalment",
+                principal_minor=100_000,
+                as_of=date(2025, 10, 1),
+                borrower_ref="after",
+                idempotency_key="after-cap",
+                overrides=expensive,
+            )
+
+
+def test_a_reversal_that_a_later_payout_depends_on_is_refused_clearly(
+    database: sa.Engine,
+) -> None:
+    loan_id = book(database)
+    day = START + timedelta(days=10)
+    with SqlUnitOfWork(database) as uow:
+        quote = service.quote_payoff(uow, loan_id=loan_id, on=day)
+    pay(database, loan_id, quote.total_minor + 100_000, day, "overpaid")
+    with SqlUnitOfWork(database) as uow:
+        service.pay_out_credit_balance(
+            uow, loan_id=loan_id, amount_minor=100_000, as_of=day, idempotency_key="payout"
+        )
+        uow.commit()
+    with SqlUnitOfWork(database) as uow, pytest.raises(ReversalBlocked, match="reverse that"):
+        service.reverse_event(
+            uow, loan_id=loan_id, reversed_key="overpaid", as_of=day, idempotency_key="bounce"
+        )

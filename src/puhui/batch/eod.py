@@ -16,14 +16,15 @@ exactly the balances of an uninterrupted run. Skipped dates are caught up one by
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 import sqlalchemy as sa
 
 from puhui.batch.eod_chunk import DaySummary, process_chunk
 from puhui.compliance.profile import JurisdictionProfile
-from puhui.loans.errors import BusinessDateClosed
+from puhui.loans.errors import BusinessDateClosed, EndOfDayRunning
 from puhui.storage.calendar_repository import CalendarRepository
 from puhui.storage.tables import eod_chunks, eod_runs, loans
 
@@ -63,10 +64,59 @@ def run_eod(
             f"{MAX_CATCH_UP_DAYS}. Check the date."
         )
     summaries = []
-    for offset in range(max(days, 0)):
-        day = first_day + timedelta(days=offset)
-        summaries.append(_run_day(engine, day, profile, chunk_size, progress, after_chunk))
+    with _single_run(engine):
+        for offset in range(max(days, 0)):
+            day = first_day + timedelta(days=offset)
+            summaries.append(_run_day(engine, day, profile, chunk_size, progress, after_chunk))
     return summaries
+
+
+EOD_LOCK_ID = 0x70756875  # "puhu": the advisory lock only one end-of-day run may hold
+
+
+@contextmanager
+def _single_run(engine: sa.Engine) -> Iterator[None]:
+    """Refuse a second end-of-day run while one is going (PostgreSQL advisory lock; on SQLite
+    the chunk transactions already take turns and each re-checks its own done-marker)."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as connection:
+        acquired = connection.exec_driver_sql(f"SELECT pg_try_advisory_lock({EOD_LOCK_ID})")
+        if not acquired.scalar():
+            raise EndOfDayRunning("another end-of-day run is in progress; wait for it to finish")
+        try:
+            yield
+        finally:
+            connection.exec_driver_sql(f"SELECT pg_advisory_unlock({EOD_LOCK_ID})")
+            connection.commit()
+
+
+def _chunk_done(connection: sa.Connection, day: date, first_id: int) -> bool:
+    found = connection.execute(
+        sa.select(eod_chunks.c.first_loan_id).where(
+            eod_chunks.c.business_date == day, eod_chunks.c.first_loan_id == first_id
+        )
+    ).first()
+    return found is not None
+
+
+def _start_day(connection: sa.Connection, day: date, chunk_size: int) -> tuple[int, list[int]]:
+    """Mark the date running; returns its chunk size (fixed at the first attempt, so a resumed
+    run cuts the same chunks) and the first loan id of every chunk."""
+    CalendarRepository(connection).mark_running(day)
+    run = connection.execute(
+        sa.select(eod_runs.c.chunk_size).where(eod_runs.c.business_date == day)
+    ).first()
+    if run is None:
+        connection.execute(
+            sa.insert(eod_runs).values(business_date=day, status="running", chunk_size=chunk_size)
+        )
+    else:
+        chunk_size = int(run[0])
+    bounds = connection.execute(sa.select(sa.func.min(loans.c.id), sa.func.max(loans.c.id))).first()
+    low, high = (int(bounds[0] or 1), int(bounds[1] or 0)) if bounds else (1, 0)
+    return chunk_size, list(range(low - low % chunk_size, high + 1, chunk_size))
 
 
 def _run_day(
@@ -81,40 +131,21 @@ def _run_day(
     summary = DaySummary(day)
     with engine.connect() as connection:
         with connection.begin():
-            CalendarRepository(connection).mark_running(day)
-            run = connection.execute(
-                sa.select(eod_runs.c.loans_processed).where(eod_runs.c.business_date == day)
-            ).first()
-            if run is None:
-                # The chunk size is fixed for the date, so a resumed run cuts the same chunks.
-                connection.execute(
-                    sa.insert(eod_runs).values(
-                        business_date=day, status="running", loans_processed=chunk_size
-                    )
-                )
-            else:
-                chunk_size = int(run[0])
-            done = set(
-                connection.execute(
-                    sa.select(eod_chunks.c.first_loan_id).where(eod_chunks.c.business_date == day)
-                ).scalars()
-            )
-            bounds = connection.execute(
-                sa.select(sa.func.min(loans.c.id), sa.func.max(loans.c.id))
-            ).first()
-        low, high = (int(bounds[0] or 1), int(bounds[1] or 0)) if bounds else (1, 0)
-        starts = list(range(low - low % chunk_size, high + 1, chunk_size))
+            chunk_size, starts = _start_day(connection, day, chunk_size)
         for index, first_id in enumerate(starts):
-            if first_id in done:
-                summary.chunks_skipped += 1
-                continue
             with connection.begin():
+                # Checked inside the chunk's own transaction: a resumed (or concurrent) run
+                # never processes a chunk twice.
+                if _chunk_done(connection, day, first_id):
+                    summary.chunks_skipped += 1
+                    continue
+                before = summary.loans_processed
                 process_chunk(connection, day, first_id, first_id + chunk_size, profile, summary)
                 connection.execute(
                     sa.insert(eod_chunks).values(
                         business_date=day,
                         first_loan_id=first_id,
-                        loans_processed=summary.loans_processed,
+                        loans_processed=summary.loans_processed - before,
                     )
                 )
             if progress:

@@ -33,7 +33,7 @@ from puhui.batch.vector_math import (
 )
 from puhui.compliance.profile import JurisdictionProfile
 from puhui.ledger.accounts import Account
-from puhui.ledger.entries import entry_from_deltas
+from puhui.ledger.entries import entry_from_deltas, system_key
 from puhui.ledger.service import post_entry
 from puhui.loans.accounting import loan_entry
 from puhui.loans.lifecycle import LoanStatus
@@ -318,7 +318,7 @@ def _post_accruals(
         penalty_sum = int(penalty[mine].sum())
         fee_sum = int(fees[mine].sum())
         entry = entry_from_deltas(
-            idempotency_key=f"eod:{day.isoformat()}:{first_id}:{funder}",
+            idempotency_key=system_key("eod", day.isoformat(), first_id, funder),
             kind="eod_accrual",
             business_date=day,
             funder=funder,
@@ -356,7 +356,7 @@ def _one_loan_day(
         before = loan.balances()
         loan.close_through(day)
         entry = loan_entry(
-            idempotency_key=f"eod:{day.isoformat()}:loan:{loan_id}",
+            idempotency_key=system_key("eod", day.isoformat(), "loan", loan_id),
             kind="eod_loan",
             business_date=day,
             loan_id=loan_id,

@@ -24,7 +24,7 @@ from puhui.batch.columns import (
 from puhui.batch.product_parameters import ProductParameters
 from puhui.batch.sql_accrual import interest_accrued_today_sql
 from puhui.batch.vector_math import NO_DAY, BoolArray, Int64Array
-from puhui.storage.tables import IN_ARREARS, LIVE
+from puhui.storage.tables import IN_ARREARS, LIVE, loan_in_arrears
 
 # Columns read per loan, in matrix order; dates arrive as day numbers.
 DAY_COLUMNS = LOAN_DAY_COLUMNS
@@ -65,7 +65,8 @@ COLUMN_INDEX = {name: index for index, name in enumerate(READ_COLUMNS)}
 
 @dataclass
 class LoanChunk:
-    """The loans of one chunk as arrays, plus what the day changes."""
+    """The loans of one chunk with something to do today, as an int64 matrix (one row per loan,
+    columns in `READ_COLUMNS` order)."""
 
     first_id: int
     data: Int64Array
@@ -73,6 +74,14 @@ class LoanChunk:
 
     def column(self, name: str) -> Int64Array:
         return self.data[:, COLUMN_INDEX[name]]
+
+
+def _positions(ids: Int64Array, loan_ids: Int64Array) -> tuple[Int64Array, BoolArray]:
+    """Positions of `loan_ids` in the sorted chunk ids, and which of them are in the chunk."""
+    if len(ids) == 0:
+        return np.zeros(len(loan_ids), np.int64), np.zeros(len(loan_ids), np.bool_)
+    positions = np.clip(np.searchsorted(ids, loan_ids), 0, len(ids) - 1)
+    return positions, ids[positions] == loan_ids
 
 
 def interest_accrued(
@@ -149,8 +158,8 @@ def following_rows(
     billing_ids = ids[billing]
     params = (int(billing_ids[0]), int(billing_ids[-1]), day_number(day))
     rows = fetch_matrix(connection, sql, params, 7)
-    positions = np.searchsorted(ids, rows[:, 0])
-    wanted = billing[positions]
+    positions, found = _positions(ids, rows[:, 0])
+    wanted = found & billing[positions]
     for offset, name in enumerate(names):
         result[name][positions[wanted]] = rows[wanted, offset + 1]
     return result
@@ -168,7 +177,7 @@ def late_fees(
     products = chunk.column("product_id")
     dialect = connection.dialect.name
     mark = placeholder(dialect)
-    found: list[Int64Array] = []
+    batches: list[Int64Array] = []
     if not eligible.any():
         empty = np.zeros(0, np.int64)
         return empty, empty, empty
@@ -179,21 +188,22 @@ def late_fees(
         # Only loans in arrears can owe a late fee: drive the join from their partial index.
         sql = (
             "SELECT i.loan_id, i.seq FROM loans l JOIN instalments i ON i.loan_id = l.id "
-            f"WHERE {IN_ARREARS.replace('status', 'l.status')} AND i.due_date = {mark} "
+            f"WHERE {loan_in_arrears('l.')} AND i.due_date = {mark} AND l.opened_through <= {mark} "
             f"AND l.id >= {mark} AND l.id <= {mark} "
             f"AND l.product_id IN ({', '.join(str(p) for p in product_ids)}) "
             "AND i.late_fee_minor = 0 "
             "AND i.principal_minor + i.interest_minor + i.fee_minor "
             "> i.paid_principal_minor + i.paid_interest_minor + i.paid_fee_minor"
         )
-        rows = fetch_matrix(connection, sql, (day_number(due), int(ids[0]), int(ids[-1])), 2)
+        params = (day_number(due), day_number(day), int(ids[0]), int(ids[-1]))
+        rows = fetch_matrix(connection, sql, params, 2)
         if len(rows):
-            found.append(rows)
-    if not found:
+            batches.append(rows)
+    if not batches:
         empty = np.zeros(0, np.int64)
         return empty, empty, empty
-    rows = np.concatenate(found)
-    positions = np.searchsorted(ids, rows[:, 0])
-    keep = eligible[positions]
+    rows = np.concatenate(batches)
+    positions, found = _positions(ids, rows[:, 0])
+    keep = found & eligible[positions]
     positions, seqs = positions[keep], rows[keep, 1]
     return positions, seqs, parameters.late_fee[products[positions]]

@@ -45,6 +45,12 @@ class JurisdictionProfile:
             raise InvalidProfile(f"profile {self.code}: {key!r} is not in force on {on}")
         return history[index][1]
 
+    def value_or_none(self, key: str, on: date) -> Any:
+        """The value of `key` in force on `on`, or None before the profile sets one."""
+        history = self.limits.get(key, ())
+        index = bisect_right([start for start, _ in history], on) - 1
+        return history[index][1] if index >= 0 else None
+
     def classify(self, days_past_due: int) -> str:
         return _band(self.classification, days_past_due)
 

@@ -26,6 +26,8 @@ class Currency:
 
 
 CNY = Currency("CNY", 2)
+# No single amount in lending comes near this (10 trillion yuan); beyond it, input is a typo.
+MAX_AMOUNT_MINOR = 10**15
 CURRENCIES: dict[str, Currency] = {c.code: c for c in (CNY, Currency("USD", 2), Currency("JPY", 0))}
 
 
@@ -53,6 +55,10 @@ def parse_minor(
     if not value.is_finite():
         raise InvalidInput(f"{what} must be a finite number, got {text!r}")
     scaled = value * currency.minor_per_major
+    if abs(scaled) > MAX_AMOUNT_MINOR:
+        raise InvalidInput(
+            f"{what} {text} is too large; amounts are at most {MAX_AMOUNT_MINOR} minor units"
+        )
     if scaled != scaled.to_integral_value():
         raise InvalidInput(
             f"{what} {text} has more decimals than {currency.code} allows "

@@ -18,6 +18,14 @@ from puhui.ledger.accounts import Account
 from puhui.ledger.errors import InvalidPosting, UnbalancedEntry
 
 MAX_POSTINGS_PER_ENTRY = 1_000
+MAX_KEY_LENGTH = 200
+# Keys of entries puhui posts itself (end-of-day, opening balances); client keys may not use it.
+SYSTEM_KEY_PREFIX = "sys:"
+
+
+def system_key(*parts: object) -> str:
+    """An idempotency key in the system's own namespace."""
+    return SYSTEM_KEY_PREFIX + ":".join(str(part) for part in parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +62,10 @@ class JournalEntry:
     content_hash: str = field(init=False)
 
     def __post_init__(self) -> None:
-        if not self.idempotency_key or len(self.idempotency_key) > 200:
-            raise InvalidPosting("an entry needs an idempotency key of 1–200 characters")
+        if not self.idempotency_key or len(self.idempotency_key) > MAX_KEY_LENGTH:
+            raise InvalidPosting(
+                f"an entry needs an idempotency key of 1–{MAX_KEY_LENGTH} characters"
+            )
         if not 2 <= len(self.postings) <= MAX_POSTINGS_PER_ENTRY:
             raise UnbalancedEntry(
                 f"entry {self.idempotency_key} needs 2–{MAX_POSTINGS_PER_ENTRY} postings, "

@@ -35,3 +35,15 @@ class DuplicateEvent(Conflict):
 
 class NothingToReverse(PuhuiError):
     code = "nothing_to_reverse"
+
+
+class DateOutOfRange(InvalidInput):
+    code = "date_out_of_range"
+
+
+class ReversalBlocked(PuhuiError):
+    code = "reversal_blocked"
+
+
+class EndOfDayRunning(PuhuiError):
+    code = "end_of_day_running"

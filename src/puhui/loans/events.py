@@ -44,13 +44,21 @@ class LoanEvent:
     amount_minor: int
     idempotency_key: str
     reverses_key: str | None = None
+    request: str = ""  # the rest of the request that must match on a replay (a booking's terms)
 
     def same_request(self, other: LoanEvent) -> bool:
-        return (self.kind, self.business_date, self.amount_minor, self.reverses_key) == (
+        return (
+            self.kind,
+            self.business_date,
+            self.amount_minor,
+            self.reverses_key,
+            self.request,
+        ) == (
             other.kind,
             other.business_date,
             other.amount_minor,
             other.reverses_key,
+            other.request,
         )
 
 

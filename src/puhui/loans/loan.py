@@ -35,6 +35,7 @@ from puhui.loans.accrual import (
     straight_line_accrued,
 )
 from puhui.loans.allocation import apply_credit_balance
+from puhui.loans.errors import DateOutOfRange
 from puhui.loans.lifecycle import LoanStatus, transition
 from puhui.loans.products import Product
 from puhui.loans.schedule import generate_schedule
@@ -275,7 +276,16 @@ class Loan:
 
     def advance_to(self, day: date) -> None:
         """Close every day before `day` and open `day`: the state an event on `day` must see."""
-        require((day - self.closed_through).days <= MAX_CATCH_UP_DAYS, "catch-up bound exceeded")
+        if day < self.opened_through:
+            raise DateOutOfRange(
+                f"loan {self.loan_id} is already at {self.opened_through}; an event cannot be "
+                f"dated {day}, before it"
+            )
+        if (day - self.closed_through).days > MAX_CATCH_UP_DAYS:
+            raise DateOutOfRange(
+                f"{day} is more than {MAX_CATCH_UP_DAYS} days after loan {self.loan_id}'s "
+                f"last day ({self.closed_through}); check the date"
+            )
         while self.closed_through + ONE_DAY < day:
             self.close_day(self.closed_through + ONE_DAY)
         self.open_day(day)

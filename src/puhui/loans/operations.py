@@ -12,12 +12,13 @@ from datetime import date
 from fractions import Fraction
 
 from puhui.core.errors import InvalidInput
-from puhui.core.rounding import round_fraction
+from puhui.core.money import MAX_AMOUNT_MINOR
+from puhui.core.rounding import RoundingMode, round_fraction
 from puhui.loans.allocation import allocate, owed_billed
 from puhui.loans.errors import LoanNotPayable
 from puhui.loans.lifecycle import LoanStatus, transition
 from puhui.loans.loan import Loan
-from puhui.loans.products import PrepaymentRule, RefundRule
+from puhui.loans.products import PrepaymentRule, ProductKind, RefundRule
 from puhui.loans.reamortise import reamortise_unbilled, settle_current_period
 
 
@@ -34,8 +35,10 @@ class RepaymentOutcome:
 
 
 def _positive(amount_minor: int, what: str) -> None:
-    if not isinstance(amount_minor, int) or amount_minor <= 0:
+    if not isinstance(amount_minor, int) or isinstance(amount_minor, bool) or amount_minor <= 0:
         raise InvalidInput(f"{what} must be a positive amount, got {amount_minor}")
+    if amount_minor > MAX_AMOUNT_MINOR:
+        raise InvalidInput(f"{what} {amount_minor} is too large (at most {MAX_AMOUNT_MINOR})")
 
 
 def _require_live(loan: Loan, action: str) -> None:
@@ -49,9 +52,10 @@ def _require_live(loan: Loan, action: str) -> None:
 def repay(loan: Loan, amount_minor: int, day: date) -> RepaymentOutcome:
     """Apply a borrower's payment: billed amounts in the product's order, then the excess.
 
-    The excess prepays principal under the reduce-term / reduce-instalment rules (interest to
-    date and any prepayment fee first) or is held as a credit balance under hold-credit and
-    not-allowed. A payment on a charged-off loan is a recovery.
+    Any credit balance already held joins the payment. The excess prepays principal under the
+    reduce-term / reduce-instalment rules (interest to date and any prepayment fee first) or is
+    held as a credit balance under hold-credit and not-allowed. A payment on a charged-off loan
+    is a recovery.
     """
     _positive(amount_minor, "repayment")
     _require_live(loan, "repayment")
@@ -61,12 +65,15 @@ def repay(loan: Loan, amount_minor: int, day: date) -> RepaymentOutcome:
         return RepaymentOutcome(amount_minor, 0, 0, 0, amount_minor, closed=False)
     loan.received_minor += amount_minor
     loan.materialise_penalty(day)
-    excess = allocate(loan, amount_minor, day)
-    allocated = amount_minor - excess
+    # Credit already held is the borrower's money too: it works together with the payment.
+    available = amount_minor + loan.credit_balance_minor
+    loan.credit_balance_minor = 0
+    excess = allocate(loan, available, day)
+    allocated = available - excess
     prepaid = 0
     if excess:
         prepaid, excess = _prepay(loan, day, excess)
-    loan.credit_balance_minor += excess
+    loan.credit_balance_minor = excess
     loan.refresh_delinquency(day)
     loan.close_if_repaid()
     return RepaymentOutcome(
@@ -75,10 +82,9 @@ def repay(loan: Loan, amount_minor: int, day: date) -> RepaymentOutcome:
 
 
 def _prepayment_split(
-    excess: int, accrued: int, unbilled: int, fee_rate: Fraction, loan: Loan
+    excess: int, accrued: int, unbilled: int, fee_rate: Fraction, mode: RoundingMode
 ) -> tuple[int, int]:
     """(principal, fee) an excess pays after interest to date, never more than it holds."""
-    mode = loan.terms.rounding
     full_fee = round_fraction(unbilled * fee_rate.numerator, fee_rate.denominator, mode)
     if excess >= accrued + unbilled + full_fee:
         return unbilled, full_fee
@@ -101,7 +107,7 @@ def _prepay(loan: Loan, day: date, excess: int) -> tuple[int, int]:
     if excess <= accrued:
         return 0, excess  # not even the interest to date: hold it until the next due date
     principal, fee = _prepayment_split(
-        excess, accrued, unbilled, Fraction(loan.product.prepayment_fee_rate), loan
+        excess, accrued, unbilled, Fraction(loan.product.prepayment_fee_rate), loan.terms.rounding
     )
     if principal == 0:
         return 0, excess
@@ -121,33 +127,42 @@ def _prepay(loan: Loan, day: date, excess: int) -> tuple[int, int]:
 def merchant_refund(loan: Loan, amount_minor: int, day: date) -> None:
     """A merchant returns money for a BNPL purchase (goods returned).
 
-    A refund of everything still unrefunded cancels the purchase: nothing is owed, interest and
-    fees are reversed, and what the borrower paid is held as his credit balance. A partial refund
-    lowers the unbilled principal (re-amortising or shortening the plan per the product), then
-    billed principal; any rest is credit. On a charged-off loan the money is a recovery.
+    A refund of everything still unrefunded cancels the purchase, even one already paid off:
+    nothing is owed, interest and fees are reversed, and what the borrower paid is held as his
+    credit balance. A partial refund lowers the unbilled principal (re-amortising or shortening
+    the plan per the product), then pays billed amounts in the product's credit order; any rest
+    is credit. On a charged-off loan the money is a recovery.
     """
     _positive(amount_minor, "merchant refund")
+    if loan.product.kind is not ProductKind.BNPL:
+        raise InvalidInput(
+            f"loan {loan.loan_id} is a {loan.product.kind.value} loan; merchant refunds apply "
+            "to buy-now-pay-later plans only"
+        )
     if loan.status in (LoanStatus.CANCELLED, LoanStatus.APPROVED):
         raise LoanNotPayable(f"loan {loan.loan_id} is {loan.status.value}; it takes no refunds")
-    loan.advance_to(day)
-    if loan.status is LoanStatus.CHARGED_OFF:
-        loan.recovered_minor += amount_minor  # money back on a written-off purchase
-        loan.refunded_minor += amount_minor
-        return
     purchase_left = loan.terms.principal_minor - loan.refunded_minor
     if amount_minor > purchase_left:
         raise InvalidInput(
             f"refund {amount_minor} exceeds what is left of the purchase ({purchase_left})"
         )
+    loan.advance_to(day)
     loan.received_minor += amount_minor
     loan.refunded_minor += amount_minor
-    if loan.status is LoanStatus.CLOSED:
-        loan.credit_balance_minor += amount_minor
-        return
-    loan.materialise_penalty(day)
-    if amount_minor == purchase_left:
+    if loan.status is LoanStatus.CHARGED_OFF:
+        loan.received_minor -= amount_minor
+        loan.recovered_minor += amount_minor  # money back on a written-off purchase
+    elif amount_minor == purchase_left:
+        loan.materialise_penalty(day)
         _cancel_purchase(loan)
-        return
+    elif loan.status is LoanStatus.CLOSED:
+        loan.credit_balance_minor += amount_minor
+    else:
+        _partial_refund(loan, amount_minor, day)
+
+
+def _partial_refund(loan: Loan, amount_minor: int, day: date) -> None:
+    loan.materialise_penalty(day)
     unbilled = loan.unbilled_principal()
     taken = min(amount_minor, unbilled)
     if taken:
@@ -159,11 +174,7 @@ def merchant_refund(loan: Loan, amount_minor: int, day: date) -> None:
             accrued_anchor_minor=loan.accrued_unbilled(day),
             fee_basis_minor=loan.terms.financed_minor - loan.refunded_minor,
         )
-    left = amount_minor - taken
-    for row in loan.billed_rows():
-        paid = min(left, row.unpaid_principal_minor)
-        row.paid_principal_minor += paid
-        left -= paid
+    left = allocate(loan, amount_minor - taken, day, loan.product.credit_allocation)
     loan.credit_balance_minor += left
     loan.refresh_delinquency(day)
     loan.close_if_repaid()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Protocol
 
+from puhui.compliance.profile import JurisdictionProfile
 from puhui.ledger.ports import JournalStore
 from puhui.loans.events import LoanEvent
 from puhui.loans.facility import Facility
@@ -41,6 +42,9 @@ class EventStore(Protocol):
 
     def for_loan(self, loan_id: int) -> list[LoanEvent]: ...
 
+    def lock_key(self, idempotency_key: str) -> None:
+        """Make concurrent requests with this key take turns (bookings have no row to lock)."""
+
 
 class FacilityStore(Protocol):
     def add(self, facility: Facility, *, idempotency_key: str) -> int: ...
@@ -61,7 +65,11 @@ class BusinessCalendar(Protocol):
 
 
 class ServicingUnitOfWork(Protocol):
-    """The stores a servicing use case works with, all in one transaction."""
+    """The stores a servicing use case works with, all in one transaction, and the
+    jurisdiction profile whose limits it enforces."""
+
+    @property
+    def profile(self) -> JurisdictionProfile: ...
 
     @property
     def products(self) -> ProductStore: ...

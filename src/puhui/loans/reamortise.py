@@ -104,11 +104,13 @@ def _plan(
 ) -> AmortisationPlan:
     method = loan.terms.method
     keep_total = keep_principal = None
-    if shorten and len(old_rows) > 1:
+    # Reduce-term keeps the level of the first amortising row (not an interest-only grace row).
+    level_row = next((row for row in old_rows[:-1] if row.principal_minor > 0), None)
+    if shorten and level_row is not None:
         if method is Method.EQUAL_INSTALMENT:
-            keep_total = old_rows[0].principal_minor + old_rows[0].interest_minor
+            keep_total = level_row.principal_minor + level_row.interest_minor
         elif method in (Method.EQUAL_PRINCIPAL, Method.FLAT):
-            keep_principal = old_rows[0].principal_minor or None
+            keep_principal = level_row.principal_minor
     return AmortisationPlan(
         balance_minor=balance,
         due_dates=tuple(due_dates),

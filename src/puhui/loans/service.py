@@ -9,17 +9,25 @@ outcome while the same key with a different request is refused.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import fields
 from datetime import date
 from typing import Any
 
-from puhui.core.errors import InvalidInput, require
+from puhui.compliance.checks import check_annual_cost
+from puhui.core.errors import InvalidInput, InvariantBroken, PuhuiError, require
 from puhui.ledger.accounts import PLATFORM_FUNDER
+from puhui.ledger.entries import MAX_KEY_LENGTH, SYSTEM_KEY_PREFIX
 from puhui.ledger.service import post_entry
 from puhui.loans.accounting import loan_entry
-from puhui.loans.errors import BusinessDateClosed, DuplicateEvent, NothingToReverse
+from puhui.loans.errors import (
+    BusinessDateClosed,
+    DuplicateEvent,
+    NothingToReverse,
+    ReversalBlocked,
+)
 from puhui.loans.events import EventKind, LoanEvent, effective_events, replay
 from puhui.loans.facility import Facility, check_draw, facility_dates
 from puhui.loans.loan import Balances, Loan, originate
@@ -34,6 +42,7 @@ from puhui.loans.operations import (
     write_off,
 )
 from puhui.loans.ports import BusinessCalendar, ServicingUnitOfWork
+from puhui.loans.schedule import generate_schedule
 
 ZERO_BALANCES = Balances(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 
@@ -51,6 +60,42 @@ def check_business_date(calendar: BusinessCalendar, as_of: date) -> None:
         raise BusinessDateClosed(
             f"business date {as_of} is closed (end of day ran through {closed}); "
             "post the event with a later date"
+        )
+
+
+MAX_REFERENCE_LENGTH = 64
+
+
+def _check_key(key: str) -> None:
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise InvalidInput(f"an idempotency key must be 1–{MAX_KEY_LENGTH} characters")
+    if key.startswith(SYSTEM_KEY_PREFIX):
+        raise InvalidInput(
+            f"idempotency keys starting with {SYSTEM_KEY_PREFIX!r} are reserved for puhui's own "
+            "entries; choose another key"
+        )
+
+
+def _check_reference(reference: str) -> None:
+    if not reference or len(reference) > MAX_REFERENCE_LENGTH:
+        raise InvalidInput(
+            f"a borrower reference must be 1–{MAX_REFERENCE_LENGTH} characters, got "
+            f"{len(reference)}"
+        )
+
+
+def _request_hash(**request: Any) -> str:
+    """A fingerprint of everything a request asks for beyond kind, date and amount."""
+    text = json.dumps(request, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _check_loan_date(loan: Loan, as_of: date) -> None:
+    """Refuse an event dated before a day the loan has already been moved to."""
+    if as_of < loan.opened_through:
+        raise BusinessDateClosed(
+            f"loan {loan.loan_id} already has events on {loan.opened_through}; post this one "
+            f"with that date or later, not {as_of}"
         )
 
 
@@ -107,7 +152,18 @@ def book_loan(
     facility_id: int | None = None,
 ) -> int:
     """Book and disburse a loan on `as_of`; returns its id (the first id on a replayed key)."""
-    event = LoanEvent(EventKind.DISBURSAL, as_of, principal_minor, idempotency_key)
+    _check_key(idempotency_key)
+    _check_reference(borrower_ref)
+    request = _request_hash(
+        product=product_code,
+        borrower=borrower_ref,
+        overrides=overrides,
+        harvests=harvest_dates,
+        funder=funder,
+        facility=facility_id,
+    )
+    event = LoanEvent(EventKind.DISBURSAL, as_of, principal_minor, idempotency_key, request=request)
+    uow.events.lock_key(idempotency_key)
     replayed = _find_replayed(uow, None, event)
     if replayed is not None:
         return replayed[0]
@@ -122,6 +178,7 @@ def book_loan(
         harvest_dates=harvest_dates,
     )
     product.check_offer(principal_minor=principal_minor, periods=terms.periods)
+    check_annual_cost(uow.profile, apr=generate_schedule(terms).apr.nominal, on=as_of)
     loan = originate(
         loan_id=0, product=product, terms=terms, funder=funder, facility_id=facility_id
     )
@@ -136,11 +193,13 @@ def _apply(
     event: LoanEvent,
     operation: Callable[[Loan], str | None],
 ) -> str | None:
+    _check_key(event.idempotency_key)
     loan = uow.loans.get(loan_id, for_update=True)
     replayed = _find_replayed(uow, loan_id, event)
     if replayed is not None:
         return replayed[1]
     check_business_date(uow.calendar, event.business_date)
+    _check_loan_date(loan, event.business_date)
     before = loan.balances()
     outcome = operation(loan)
     _record(uow, loan, event, before, outcome)
@@ -163,8 +222,9 @@ def post_repayment(
         return json.dumps({f.name: getattr(outcome, f.name) for f in fields(outcome)})
 
     outcome = _apply(uow, loan_id, event, operation)
-    require(outcome is not None, "a repayment always records its outcome")
-    return RepaymentOutcome(**json.loads(outcome or "{}"))
+    if outcome is None:
+        raise InvariantBroken("a repayment always records its outcome")
+    return RepaymentOutcome(**json.loads(outcome))
 
 
 def post_merchant_refund(
@@ -211,11 +271,13 @@ def reverse_event(
     The loan is rebuilt from its terms and its other events up to `as_of`; the entry posts the
     difference, so interest and penalties that the reversed money had stopped come back exactly.
     """
+    _check_key(idempotency_key)
     event = LoanEvent(EventKind.REVERSAL, as_of, 0, idempotency_key, reverses_key=reversed_key)
     loan = uow.loans.get(loan_id, for_update=True)
     if _find_replayed(uow, loan_id, event) is not None:
         return
     check_business_date(uow.calendar, as_of)
+    _check_loan_date(loan, as_of)
     history = uow.events.for_loan(loan_id)
     target = next((e for e in effective_events(history) if e.idempotency_key == reversed_key), None)
     if target is None or not target.kind.reversible:
@@ -224,15 +286,21 @@ def reverse_event(
             "already reversed"
         )
     before = loan.balances()
-    rebuilt = replay(
-        loan_id=loan_id,
-        product=loan.product,
-        terms=loan.terms,
-        funder=loan.funder,
-        events=[*history, event],
-        to_day=as_of,
-        facility_id=loan.facility_id,
-    )
+    try:
+        rebuilt = replay(
+            loan_id=loan_id,
+            product=loan.product,
+            terms=loan.terms,
+            funder=loan.funder,
+            events=[*history, event],
+            to_day=as_of,
+            facility_id=loan.facility_id,
+        )
+    except PuhuiError as error:
+        raise ReversalBlocked(
+            f"cannot reverse {reversed_key!r} on loan {loan_id}: without it a later event no "
+            f"longer applies ({error.message}); reverse that later event first"
+        ) from None
     _record(uow, rebuilt, event, before, outcome=None)
 
 
@@ -252,6 +320,8 @@ def open_facility(
     funder: str = PLATFORM_FUNDER,
 ) -> int:
     """Open a revolving working-capital facility (no money moves until a draw)."""
+    _check_key(idempotency_key)
+    _check_reference(borrower_ref)
     check_business_date(uow.calendar, as_of)
     product_id, product = uow.products.current(product_code)
     product.check_offer(principal_minor=approved_minor, periods=product.periods)
@@ -271,29 +341,39 @@ def draw(
     idempotency_key: str,
 ) -> int:
     """Draw on a facility: books a loan due at the facility's maturity; returns its id."""
+    _check_key(idempotency_key)
     facility = uow.facilities.get(facility_id, for_update=True)
-    replayed = _find_replayed(
-        uow, None, LoanEvent(EventKind.DISBURSAL, as_of, amount_minor, idempotency_key)
-    )
-    if replayed is not None:
-        return replayed[0]
+    product = uow.products.by_id(facility.product_id)
+    if uow.events.find(idempotency_key) is not None:
+        # A replayed draw: book_loan returns the first loan (or refuses a different request).
+        return _book_draw(uow, facility, product.code, amount_minor, as_of, idempotency_key)
     check_draw(
         facility,
         outstanding_minor=uow.facilities.outstanding(facility_id),
         amount_minor=amount_minor,
         day=as_of,
     )
-    product = uow.products.by_id(facility.product_id)
+    return _book_draw(uow, facility, product.code, amount_minor, as_of, idempotency_key)
+
+
+def _book_draw(
+    uow: ServicingUnitOfWork,
+    facility: Facility,
+    product_code: str,
+    amount_minor: int,
+    as_of: date,
+    idempotency_key: str,
+) -> int:
     return book_loan(
         uow,
-        product_code=product.code,
+        product_code=product_code,
         principal_minor=amount_minor,
         as_of=as_of,
         borrower_ref=facility.borrower_ref,
         idempotency_key=idempotency_key,
         overrides={"first_due_date": facility.maturity_date, "periods": 1},
         funder=facility.funder,
-        facility_id=facility_id,
+        facility_id=facility.facility_id,
     )
 
 

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from puhui.compliance.profile import JurisdictionProfile
 from puhui.ledger.accounts import PLATFORM_FUNDER, Account
-from puhui.ledger.entries import MAX_POSTINGS_PER_ENTRY, JournalEntry, Posting
+from puhui.ledger.entries import MAX_POSTINGS_PER_ENTRY, JournalEntry, Posting, system_key
 from puhui.ledger.service import post_entry
 from puhui.loans.accounting import balance_deltas
 from puhui.loans.loan import Loan, originate
@@ -137,7 +137,7 @@ def _opening_entries(batch: list[tuple[int, Prototype]], as_of: date) -> Iterato
                     totals[account] = totals.get(account, 0) + amount
         postings += [Posting(a, v, PLATFORM_FUNDER) for a, v in totals.items() if v]
         yield JournalEntry(
-            idempotency_key=f"opening:{part[0][0]}-{part[-1][0]}",
+            idempotency_key=system_key("opening", part[0][0], part[-1][0]),
             kind="opening_balances",
             business_date=as_of,
             postings=tuple(postings),

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from puhui.compliance.profile import JurisdictionProfile
 from puhui.ledger.accounts import PLATFORM_FUNDER, Account
-from puhui.ledger.entries import entry_from_deltas
+from puhui.ledger.entries import entry_from_deltas, system_key
 from puhui.ledger.service import post_entry
 from puhui.sim.business import Simulation, SimulationStats
 from puhui.sim.portfolio import plan_portfolio
@@ -32,7 +32,7 @@ class DemoSettings:
 def fund_platform(engine: sa.Engine, profile: JurisdictionProfile, day: date) -> None:
     """The lender's opening capital: cash in, equity up (idempotent)."""
     entry = entry_from_deltas(
-        idempotency_key="demo:opening-capital",
+        idempotency_key=system_key("demo", "opening-capital"),
         kind="capital",
         business_date=day,
         funder=PLATFORM_FUNDER,

@@ -22,12 +22,24 @@ metadata = sa.MetaData(
 
 Money = sa.BigInteger
 
+
 # Conditions of the partial indexes; queries must repeat them verbatim for the planner to use them.
-LIVE = "status IN ('active', 'overdue')"
-IN_ARREARS = (
-    f"{LIVE} AND (oldest_unpaid_due_date IS NOT NULL "
-    "OR billed_principal_minor + billed_interest_minor + billed_fee_minor > 0)"
-)
+def live_loan(alias: str = "") -> str:
+    """A loan that accrues (active or overdue); `alias` qualifies the columns (e.g. "l.")."""
+    return f"{alias}status IN ('active', 'overdue')"
+
+
+def loan_in_arrears(alias: str = "") -> str:
+    """A live loan with something billed and unpaid (or an oldest unpaid due date)."""
+    return (
+        f"{live_loan(alias)} AND ({alias}oldest_unpaid_due_date IS NOT NULL "
+        f"OR {alias}billed_principal_minor + {alias}billed_interest_minor "
+        f"+ {alias}billed_fee_minor > 0)"
+    )
+
+
+LIVE = live_loan()
+IN_ARREARS = loan_in_arrears()
 
 system_state = sa.Table(
     "system_state",
@@ -174,6 +186,8 @@ loan_events = sa.Table(
     sa.Column("amount_minor", Money, nullable=False),
     sa.Column("idempotency_key", sa.String(200), nullable=False, unique=True),
     sa.Column("reverses_key", sa.String(200), nullable=True),
+    # Hash of the rest of the request (a booking's terms), compared when a key is reused.
+    sa.Column("request_hash", sa.String(64), nullable=False, server_default=""),
     sa.Column("entry_id", sa.BigInteger, nullable=True),
     sa.Column("outcome", sa.Text, nullable=True),
     sa.Column("created_at", sa.DateTime, server_default=sa.func.current_timestamp()),
@@ -216,7 +230,7 @@ eod_runs = sa.Table(
     metadata,
     sa.Column("business_date", sa.Date, primary_key=True),
     sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("loans_processed", sa.BigInteger, nullable=False, default=0),
+    sa.Column("chunk_size", sa.BigInteger, nullable=False),
     sa.Column("started_at", sa.DateTime, server_default=sa.func.current_timestamp()),
     sa.Column("finished_at", sa.DateTime, nullable=True),
 )

@@ -38,6 +38,11 @@ class SqlUnitOfWork:
 
     def __enter__(self) -> SqlUnitOfWork:
         self.connection = self._engine.connect()
+        self._begin()
+        return self
+
+    def _begin(self) -> None:
+        """A new transaction with fresh repositories (their caches belong to one transaction)."""
         self._transaction = self.connection.begin()
         self.calendar = CalendarRepository(self.connection)
         self.calendar.lock()
@@ -49,15 +54,15 @@ class SqlUnitOfWork:
         self.facilities = FacilityRepository(self.connection)
         self.funders = FunderRepository(self.connection)
         self.journal = JournalRepository(self.connection)
-        return self
 
     def commit(self) -> None:
+        """Commit; the unit of work carries on in a new transaction."""
         self._transaction.commit()
-        self._transaction = self.connection.begin()
+        self._begin()
 
     def rollback(self) -> None:
         self._transaction.rollback()
-        self._transaction = self.connection.begin()
+        self._begin()
 
     def __exit__(
         self,

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from puhui.core.errors import InvalidInput
-from puhui.loans.errors import LoanNotPayable
+from puhui.loans.errors import DateOutOfRange, LoanNotPayable
 from puhui.loans.lifecycle import LoanStatus
 from puhui.loans.operations import (
     billed_amount_due,
@@ -292,3 +292,76 @@ def test_refusals_leave_the_loan_untouched() -> None:
         repay(loan, -5, loan.terms.start_date)
     assert loan.balances() == before.balances()
     assert loan.rows == before.rows
+
+
+def test_paying_the_quote_closes_the_loan_even_with_credit_held() -> None:
+    loan = new_loan(principal_minor=1_200_000)
+    first = loan.rows[0]
+    repay(loan, billed_amount_due(loan, first.due_date), first.due_date)
+    held_day = first.due_date + timedelta(days=10)
+    outcome = repay(loan, 500, held_day)  # less than the interest to date: held as credit
+    assert outcome.credit_minor == 500
+    quote = payoff_quote(loan, held_day)
+    assert repay(loan, quote.total_minor, held_day).closed
+    assert loan.balances().receivable_minor == 0
+    assert loan.credit_balance_minor == 0
+
+
+def test_reduce_term_during_principal_grace_keeps_the_amortising_instalment() -> None:
+    loan = new_loan(
+        overrides={"principal_grace_periods": 3}, prepayment_rule=PrepaymentRule.REDUCE_TERM
+    )
+    level = loan.rows[3].principal_minor + loan.rows[3].interest_minor
+    repay(loan, 200_000, loan.terms.start_date + timedelta(days=10))
+    scheduled = [r for r in loan.rows if r.kind.value == "scheduled"]
+    amortising = [r for r in scheduled[:-1] if r.principal_minor > 0]
+    assert amortising
+    assert {r.principal_minor + r.interest_minor for r in amortising} == {level}
+    assert scheduled[-1].principal_minor <= level
+    assert_consistent(loan)
+
+
+def test_a_refund_pays_overdue_fees_before_anything_becomes_credit() -> None:
+    loan = new_loan("bnpl-plan", principal_minor=120_000)
+    start = loan.terms.start_date
+    repay(loan, billed_amount_due(loan, start), start)
+    second = loan.rows[1]
+    merchant_refund(loan, 110_000, second.due_date + timedelta(days=1))
+    assert all(row.settled for row in loan.billed_rows())
+    assert loan.days_past_due == 0
+    assert_consistent(loan)
+
+
+def test_a_full_refund_after_payoff_returns_fees_too() -> None:
+    loan = new_loan("bnpl-plan", principal_minor=120_000)
+    for row in list(loan.rows):
+        repay(loan, billed_amount_due(loan, row.due_date), row.due_date)
+    assert loan.status is LoanStatus.CLOSED
+    borrower_paid = loan.received_minor
+    merchant_refund(loan, 120_000, loan.rows[-1].due_date + timedelta(days=5))
+    assert loan.credit_balance_minor == borrower_paid
+    assert assert_consistent(loan).fee_income_minor == 0
+
+
+def test_merchant_refunds_apply_to_bnpl_plans_only() -> None:
+    loan = new_loan()
+    with pytest.raises(InvalidInput, match="buy-now-pay-later plans only"):
+        merchant_refund(loan, 1_000, loan.terms.start_date)
+    plan = new_loan("bnpl-plan", principal_minor=120_000)
+    with pytest.raises(InvalidInput, match="exceeds what is left"):
+        merchant_refund(plan, 120_001, plan.terms.start_date)
+
+
+def test_an_event_before_the_loans_own_day_or_too_far_ahead_is_refused() -> None:
+    loan = new_loan()
+    repay(loan, 1_000, loan.terms.start_date + timedelta(days=20))
+    with pytest.raises(DateOutOfRange, match="cannot be dated"):
+        repay(loan, 1_000, loan.terms.start_date + timedelta(days=5))
+    with pytest.raises(DateOutOfRange, match="check the date"):
+        payoff_quote(loan, date(2040, 1, 1))
+
+
+def test_amounts_beyond_any_loan_are_refused() -> None:
+    loan = new_loan()
+    with pytest.raises(InvalidInput, match="too large"):
+        repay(loan, 10**20, loan.terms.start_date)

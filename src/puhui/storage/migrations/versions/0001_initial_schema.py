@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 20:28:25.905370
+Create Date: 2026-11-29 21:09:01.655757
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def upgrade() -> None:
         "eod_runs",
         sa.Column("business_date", sa.Date(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("loans_processed", sa.BigInteger(), nullable=False),
+        sa.Column("chunk_size", sa.BigInteger(), nullable=False),
         sa.Column(
             "started_at",
             sa.DateTime(),
@@ -237,6 +237,7 @@ def upgrade() -> None:
         sa.Column("amount_minor", sa.BigInteger(), nullable=False),
         sa.Column("idempotency_key", sa.String(length=200), nullable=False),
         sa.Column("reverses_key", sa.String(length=200), nullable=True),
+        sa.Column("request_hash", sa.String(length=64), server_default="", nullable=False),
         sa.Column("entry_id", sa.BigInteger(), nullable=True),
         sa.Column("outcome", sa.Text(), nullable=True),
         sa.Column(
