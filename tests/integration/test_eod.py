@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,10 @@ import sqlalchemy as sa
 from puhui.batch.eod import run_eod
 from puhui.batch.verify import verify
 from puhui.compliance.profile import JurisdictionProfile
+from puhui.loans import service
 from puhui.loans.errors import BusinessDateClosed
 from puhui.loans.events import replay
+from puhui.loans.products import with_changes
 from puhui.loans.service import check_business_date
 from puhui.storage.engine import make_engine
 from puhui.storage.loan_repository import loan_state_columns
@@ -149,3 +152,67 @@ def test_verify_finds_a_loan_row_edited_behind_the_ledgers_back(
     failed = {c.name for c in verify(database).checks if not c.ok}
     assert "every loan's principal postings equal its receivable" in failed
     assert "instalment rows add up to loan balances" in failed
+
+
+def test_batch_matches_the_one_loan_engine_across_funders_rounding_and_future_events(
+    database: sa.Engine, profile: JurisdictionProfile
+) -> None:
+    start = date(2025, 1, 31)
+    with SqlUnitOfWork(database, profile) as uow:
+        uow.funders.register("partner-bank", "a synthetic partner bank")
+        _, cash = uow.products.current("cash-instalment")
+        uow.products.register(with_changes(cash, grace_days=0, late_fee_minor=1_500))
+        ids = []
+        for index in range(12):
+            ids.append(
+                service.book_loan(
+                    uow,
+                    product_code="cash-instalment",
+                    principal_minor=300_000 + 777 * index,
+                    as_of=start,
+                    borrower_ref=f"edge-{index}",
+                    idempotency_key=f"edge-{index}",
+                    funder="partner-bank" if index % 2 else "platform",
+                    overrides={"rounding": "half_even", "annual_rate": Decimal("0.1333")}
+                    if index % 3 == 0
+                    else None,
+                )
+            )
+        uow.commit()
+    run_eod(database, start + timedelta(days=40), profile)
+    with SqlUnitOfWork(database, profile) as uow:
+        # A payment dated a few days ahead of the calendar: end-of-day must skip those days.
+        service.post_repayment(
+            uow,
+            loan_id=ids[0],
+            amount_minor=50_000,
+            as_of=start + timedelta(days=45),
+            idempotency_key="ahead",
+        )
+        service.post_repayment(
+            uow,
+            loan_id=ids[1],
+            amount_minor=20_000,
+            as_of=start + timedelta(days=41),
+            idempotency_key="partial",
+        )
+        uow.commit()
+    run_eod(database, start + timedelta(days=120), profile)
+    with SqlUnitOfWork(database, profile) as uow:
+        closed = uow.calendar.last_closed_date()
+        assert closed is not None
+        for loan_id in ids:
+            stored = uow.loans.get(loan_id, for_update=False)
+            rebuilt = replay(
+                loan_id=loan_id,
+                product=stored.product,
+                terms=stored.terms,
+                funder=stored.funder,
+                events=uow.events.for_loan(loan_id),
+                to_day=closed,
+            )
+            rebuilt.close_through(closed)  # end-of-day has run on `closed` too
+            assert loan_state_columns(stored, profile) == loan_state_columns(rebuilt, profile)
+            assert stored.rows == rebuilt.rows
+    report = verify(database)
+    assert report.ok, [c for c in report.checks if not c.ok]

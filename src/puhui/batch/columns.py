@@ -14,16 +14,18 @@ import numpy as np
 import sqlalchemy as sa
 
 from puhui.batch.vector_math import NO_DAY, Int64Array
-
-EPOCH = date(1970, 1, 1)
+from puhui.storage.driver import from_day, to_day
 
 
 def day_number(day: date) -> int:
-    return (day - EPOCH).days
+    """A date as the day number stored in loan and instalment columns."""
+    number = to_day(day)
+    assert number is not None
+    return number
 
 
 def from_day_number(number: int) -> date | None:
-    return None if number == NO_DAY else date.fromordinal(EPOCH.toordinal() + int(number))
+    return None if number == NO_DAY else from_day(int(number))
 
 
 def day_expression(column: str) -> str:

@@ -56,7 +56,8 @@ def book_command(
             principal_minor=amount,
             as_of=day,
             borrower_ref=borrower,
-            idempotency_key=key or f"cli:book:{borrower}:{product}:{day}:{amount}",
+            idempotency_key=key
+            or f"cli:book:{borrower}:{product}:{day}:{amount}:{periods}:{annual_rate_percent}",
             overrides=overrides,
         )
         uow.commit()

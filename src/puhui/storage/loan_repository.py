@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,14 +18,12 @@ import sqlalchemy as sa
 from puhui.compliance.profile import JurisdictionProfile
 from puhui.loans.errors import LoanNotFound
 from puhui.loans.lifecycle import LoanStatus
-from puhui.loans.loan import InstalmentRow, Loan, PenaltyState, RowKind
+from puhui.loans.loan import ONE_DAY, InstalmentRow, Loan, PenaltyState, RowKind
 from puhui.loans.serialise import terms_from_dict, terms_to_dict
 from puhui.loans.terms import ScheduleTerms
 from puhui.storage.driver import Driver, from_day, to_day
 from puhui.storage.product_repository import ProductRepository
 from puhui.storage.tables import instalments, loans
-
-ONE_DAY = timedelta(days=1)
 
 INSTALMENT_FIELDS = (
     "seq",
