@@ -38,7 +38,7 @@ from puhui.loans.allocation import apply_credit_balance
 from puhui.loans.errors import DateOutOfRange
 from puhui.loans.lifecycle import LoanStatus, transition
 from puhui.loans.products import Product
-from puhui.loans.schedule import generate_schedule
+from puhui.loans.schedule import Schedule, generate_schedule
 from puhui.loans.terms import ScheduleTerms
 
 ONE_DAY = timedelta(days=1)
@@ -393,11 +393,12 @@ class Loan:
             self.days_past_due = 0
 
 
-def rows_from_schedule(terms: ScheduleTerms) -> list[InstalmentRow]:
+def rows_from_schedule(schedule: Schedule) -> list[InstalmentRow]:
     """Serviceable rows of a new loan's schedule (each row accrues from the previous due date)."""
+    terms = schedule.terms
     rows = []
     previous = terms.start_date
-    for instalment in generate_schedule(terms).instalments:
+    for instalment in schedule.instalments:
         is_down_payment = instalment.due_date == terms.start_date and instalment.interest_minor == 0
         rows.append(
             InstalmentRow(
@@ -421,6 +422,7 @@ def originate(
     terms: ScheduleTerms,
     funder: str,
     facility_id: int | None = None,
+    schedule: Schedule | None = None,
 ) -> Loan:
     """A new loan, approved and disbursed on its start date (down payment billed at once)."""
     start = terms.start_date
@@ -430,7 +432,7 @@ def originate(
         terms=terms,
         funder=funder,
         status=LoanStatus.APPROVED,
-        rows=rows_from_schedule(terms),
+        rows=rows_from_schedule(schedule or generate_schedule(terms)),
         billed_count=0,
         opened_through=start - ONE_DAY,
         closed_through=start - ONE_DAY,

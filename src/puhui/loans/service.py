@@ -178,9 +178,15 @@ def book_loan(
         harvest_dates=harvest_dates,
     )
     product.check_offer(principal_minor=principal_minor, periods=terms.periods)
-    check_annual_cost(uow.profile, apr=generate_schedule(terms).apr.nominal, on=as_of)
+    schedule = generate_schedule(terms)
+    check_annual_cost(uow.profile, apr=schedule.apr.nominal, on=as_of)
     loan = originate(
-        loan_id=0, product=product, terms=terms, funder=funder, facility_id=facility_id
+        loan_id=0,
+        product=product,
+        terms=terms,
+        funder=funder,
+        facility_id=facility_id,
+        schedule=schedule,
     )
     loan.loan_id = uow.loans.add(loan, product_id=product_id, borrower_ref=borrower_ref)
     _record(uow, loan, event, ZERO_BALANCES, outcome=None)
