@@ -21,20 +21,19 @@ from puhui.storage.product_repository import ProductRepository
 
 
 class SqlUnitOfWork:
-    """`with SqlUnitOfWork(engine) as uow: ...; uow.commit()`."""
+    """`with SqlUnitOfWork(engine) as uow: ...; uow.commit()`.
 
-    products: ProductRepository
-    loans: LoanRepository
-    events: EventRepository
-    facilities: FacilityRepository
-    funders: FunderRepository
-    journal: JournalRepository
-    calendar: CalendarRepository
+    After a commit or rollback the next use of a repository opens a new transaction with fresh
+    repositories (their caches belong to one transaction); a unit of work that is simply left
+    after its commit costs no extra transaction.
+    """
+
     connection: sa.Connection
 
     def __init__(self, engine: sa.Engine, profile: JurisdictionProfile | None = None) -> None:
         self._engine = engine
         self.profile = profile or load_profile()
+        self._transaction: sa.RootTransaction | None = None
 
     def __enter__(self) -> SqlUnitOfWork:
         self.connection = self._engine.connect()
@@ -42,27 +41,60 @@ class SqlUnitOfWork:
         return self
 
     def _begin(self) -> None:
-        """A new transaction with fresh repositories (their caches belong to one transaction)."""
         self._transaction = self.connection.begin()
-        self.calendar = CalendarRepository(self.connection)
-        self.calendar.lock()
-        self.products = ProductRepository(self.connection)
-        self.loans = LoanRepository(
-            self.connection, self.products, self.calendar.last_closed_date(), self.profile
+        self._calendar = CalendarRepository(self.connection)
+        self._calendar.lock()
+        self._products = ProductRepository(self.connection)
+        self._loans = LoanRepository(
+            self.connection, self._products, self._calendar.last_closed_date(), self.profile
         )
-        self.events = EventRepository(self.connection)
-        self.facilities = FacilityRepository(self.connection)
-        self.funders = FunderRepository(self.connection)
-        self.journal = JournalRepository(self.connection)
+        self._events = EventRepository(self.connection)
+        self._facilities = FacilityRepository(self.connection)
+        self._funders = FunderRepository(self.connection)
+        self._journal = JournalRepository(self.connection)
+
+    def _open(self) -> SqlUnitOfWork:
+        if self._transaction is None:
+            self._begin()
+        return self
+
+    @property
+    def calendar(self) -> CalendarRepository:
+        return self._open()._calendar
+
+    @property
+    def products(self) -> ProductRepository:
+        return self._open()._products
+
+    @property
+    def loans(self) -> LoanRepository:
+        return self._open()._loans
+
+    @property
+    def events(self) -> EventRepository:
+        return self._open()._events
+
+    @property
+    def facilities(self) -> FacilityRepository:
+        return self._open()._facilities
+
+    @property
+    def funders(self) -> FunderRepository:
+        return self._open()._funders
+
+    @property
+    def journal(self) -> JournalRepository:
+        return self._open()._journal
 
     def commit(self) -> None:
-        """Commit; the unit of work carries on in a new transaction."""
-        self._transaction.commit()
-        self._begin()
+        if self._transaction is not None:
+            self._transaction.commit()
+            self._transaction = None
 
     def rollback(self) -> None:
-        self._transaction.rollback()
-        self._begin()
+        if self._transaction is not None:
+            self._transaction.rollback()
+            self._transaction = None
 
     def __exit__(
         self,
@@ -71,6 +103,6 @@ class SqlUnitOfWork:
         traceback: TracebackType | None,
     ) -> None:
         try:
-            self._transaction.rollback()
+            self.rollback()
         finally:
             self.connection.close()
