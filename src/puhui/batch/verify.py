@@ -23,6 +23,7 @@ from puhui.batch.subledger import LoanBalances, iter_loan_balances
 from puhui.ledger.accounts import Account
 from puhui.storage.calendar_repository import CalendarRepository
 from puhui.storage.journal_repository import JournalRepository
+from puhui.storage.tables import APPEND_ONLY_TABLES
 
 MAX_REPORTED = 10
 
@@ -96,18 +97,14 @@ def _check_triggers(connection: sa.Connection, report: VerifyReport) -> None:
                 "SELECT name FROM sqlite_master WHERE type = 'trigger'"
             ).scalars()
         )
-        wanted = {
-            f"{t}_no_{a}"
-            for t in ("journal_entries", "postings", "loan_events")
-            for a in ("update", "delete")
-        }
+        wanted = {f"{t}_no_{a}" for t in APPEND_ONLY_TABLES for a in ("update", "delete")}
     else:
         names = set(
             connection.exec_driver_sql(
                 "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
             ).scalars()
         )
-        wanted = {f"{t}_append_only" for t in ("journal_entries", "postings", "loan_events")}
+        wanted = {f"{t}_append_only" for t in APPEND_ONLY_TABLES}
     report.add(
         "journal is append-only (triggers installed)",
         [f"missing trigger {name}" for name in sorted(wanted - names)],

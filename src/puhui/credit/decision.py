@@ -47,6 +47,7 @@ class DecisionRecord:
     business_date: date
     application_hash: str
     inputs_hash: str
+    existing_exposure_minor: int
     features: dict[str, float | None]
     fraud: dict[str, float]
     rule_set: str

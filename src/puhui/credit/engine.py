@@ -99,6 +99,52 @@ class DecisionEngine:
         if early is not None:
             return early
         features, fraud, hashed = self._gather(application)
+        return self._conclude(
+            application, product, strategy, features, fraud, hashed, existing_exposure_minor
+        )
+
+    def replay(self, record: DecisionRecord, application: Application) -> DecisionRecord:
+        """Decide again from what the record stored (features, fraud facts, exposure): with the
+        same rule set, model and strategy the result equals the record."""
+        product = self.config.products.get(application.product_code)
+        if product is None:
+            raise InvalidApplication(f"unknown product {application.product_code!r}")
+        strategy = choose_strategy(
+            application.applicant_id,
+            self.config.champion,
+            self.config.challenger,
+            self.config.challenger_share,
+        )
+        early = self._screen(application, product, strategy)
+        if early is not None:
+            return early
+        fraud = FraudAssessment(
+            cluster_size=int(record.fraud["fraud.cluster_size"]),
+            shared_device_applicants=int(record.fraud["fraud.shared_device_applicants"]),
+            connected_to_known_fraud=bool(record.fraud["fraud.connected_to_known_fraud"]),
+            applications_last_hour=int(record.fraud["fraud.applications_last_hour"]),
+        )
+        return self._conclude(
+            application,
+            product,
+            strategy,
+            record.feature_values(),
+            fraud,
+            record.inputs_hash,
+            record.existing_exposure_minor,
+        )
+
+    def _conclude(
+        self,
+        application: Application,
+        product: Product,
+        strategy: Strategy,
+        features: dict[str, float],
+        fraud: FraudAssessment,
+        hashed: str,
+        existing_exposure_minor: int,
+    ) -> DecisionRecord:
+        config = self.config
         context = self._context(application, features, fraud)
         fired = config.rules.evaluate(context)
         reasons = [ReasonRecord(f.reason_code, f.description, "rule") for f in fired]
@@ -128,6 +174,7 @@ class DecisionEngine:
             business_date=application.business_date,
             application_hash=application.fingerprint(),
             inputs_hash=hashed,
+            existing_exposure_minor=existing_exposure_minor,
             features=storable(features),
             fraud=fraud.as_context(),
             rule_set=config.rules.label,
@@ -173,6 +220,7 @@ class DecisionEngine:
             business_date=application.business_date,
             application_hash=application.fingerprint(),
             inputs_hash="",
+            existing_exposure_minor=0,
             features={},
             fraud={},
             rule_set=config.rules.label,

@@ -87,7 +87,7 @@ loans = sa.Table(
     sa.Column("product_id", sa.Integer, sa.ForeignKey("products.id"), nullable=False),
     sa.Column("funder", sa.String(64), sa.ForeignKey("funders.code"), nullable=False),
     sa.Column("currency", sa.String(3), nullable=False),
-    sa.Column("borrower_ref", sa.String(64), nullable=False),
+    sa.Column("borrower_ref", sa.String(64), nullable=False, index=True),
     sa.Column("facility_id", sa.Integer, sa.ForeignKey("facilities.id"), nullable=True),
     sa.Column("terms", sa.Text, nullable=False),
     sa.Column("principal_minor", Money, nullable=False),
@@ -243,4 +243,19 @@ eod_chunks = sa.Table(
     sa.Column("loans_processed", sa.BigInteger, nullable=False),
 )
 
-APPEND_ONLY_TABLES = ("journal_entries", "postings", "loan_events")
+decisions = sa.Table(
+    "decisions",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("application_id", sa.String(64), nullable=False, unique=True),
+    sa.Column("applicant_id", sa.BigInteger, nullable=False),
+    sa.Column("business_date", sa.Date, nullable=False),
+    sa.Column("outcome", sa.String(16), nullable=False),
+    sa.Column("application_hash", sa.String(64), nullable=False),
+    sa.Column("record", sa.Text, nullable=False),
+    sa.Column("application", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime, server_default=sa.func.current_timestamp()),
+    sa.Index("ix_decisions_applicant_id", "applicant_id"),
+)
+
+APPEND_ONLY_TABLES = ("journal_entries", "postings", "loan_events", "decisions")

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from puhui.compliance.profile import JurisdictionProfile, load_profile
 from puhui.storage.calendar_repository import CalendarRepository
+from puhui.storage.decision_repository import DecisionRepository, ExposureRepository
 from puhui.storage.event_repository import EventRepository
 from puhui.storage.facility_repository import FacilityRepository
 from puhui.storage.funder_repository import FunderRepository
@@ -52,6 +53,8 @@ class SqlUnitOfWork:
         self._facilities = FacilityRepository(self.connection)
         self._funders = FunderRepository(self.connection)
         self._journal = JournalRepository(self.connection)
+        self._decisions = DecisionRepository(self.connection)
+        self._exposure = ExposureRepository(self.connection)
 
     def _open(self) -> SqlUnitOfWork:
         if self._transaction is None:
@@ -85,6 +88,14 @@ class SqlUnitOfWork:
     @property
     def journal(self) -> JournalRepository:
         return self._open()._journal
+
+    @property
+    def decisions(self) -> DecisionRepository:
+        return self._open()._decisions
+
+    @property
+    def exposure(self) -> ExposureRepository:
+        return self._open()._exposure
 
     def commit(self) -> None:
         if self._transaction is not None:

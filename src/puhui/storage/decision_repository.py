@@ -1,0 +1,71 @@
+"""Decision records (append-only) and borrowers' exposure across all their live loans."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from puhui.credit.application import Application
+from puhui.credit.decision import DecisionRecord
+from puhui.storage.driver import Driver
+
+_FIND = "SELECT record, application FROM decisions WHERE application_id = ?"
+_INSERT = (
+    "INSERT INTO decisions (application_id, applicant_id, business_date, outcome, "
+    "application_hash, record, application) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_EXPOSURE = (
+    "SELECT COALESCE(SUM(principal_outstanding_minor), 0) FROM loans "
+    "WHERE borrower_ref = ? AND status IN ('active', 'overdue')"
+)
+
+
+def _application_json(application: Application) -> str:
+    data = asdict(application)
+    data["business_date"] = application.business_date.isoformat()
+    data["submitted_at"] = application.submitted_at.isoformat()
+    return json.dumps(data, sort_keys=True)
+
+
+def _application(text: str) -> Application:
+    data = json.loads(text)
+    data["business_date"] = date.fromisoformat(data["business_date"])
+    data["submitted_at"] = datetime.fromisoformat(data["submitted_at"])
+    return Application(**data)
+
+
+class DecisionRepository:
+    def __init__(self, connection: sa.Connection) -> None:
+        self._driver = Driver(connection)
+
+    def find(self, application_id: str) -> tuple[DecisionRecord, Application] | None:
+        row = self._driver.one(_FIND, (application_id,))
+        if row is None:
+            return None
+        return DecisionRecord.from_json(row[0]), _application(row[1])
+
+    def append(self, record: DecisionRecord, application: Application) -> None:
+        self._driver.run(
+            _INSERT,
+            (
+                record.application_id,
+                record.applicant_id,
+                self._driver.date(record.business_date),
+                record.outcome,
+                record.application_hash,
+                record.to_json(),
+                _application_json(application),
+            ),
+        )
+
+
+class ExposureRepository:
+    def __init__(self, connection: sa.Connection) -> None:
+        self._driver = Driver(connection)
+
+    def outstanding_principal(self, borrower_ref: str) -> int:
+        row = self._driver.one(_EXPOSURE, (borrower_ref,))
+        return int(row[0]) if row else 0
