@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from puhui.cli.decision_commands import decision_app
 from puhui.cli.demo_command import demo_command
 from puhui.cli.loan_commands import loan_app
 from puhui.cli.operations_commands import eod_command, init_command, verify_command
@@ -21,6 +22,7 @@ app.command("eod")(eod_command)
 app.command("verify")(verify_command)
 app.command("demo")(demo_command)
 app.add_typer(loan_app, name="loan")
+app.add_typer(decision_app, name="decision")
 
 
 @app.callback()
