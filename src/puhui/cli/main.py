@@ -9,6 +9,7 @@ from puhui.cli.demo_command import demo_command
 from puhui.cli.loan_commands import loan_app
 from puhui.cli.operations_commands import eod_command, init_command, verify_command
 from puhui.cli.schedule_command import schedule_command
+from puhui.cli.sim_commands import sim_app
 
 app = typer.Typer(
     name="puhui",
@@ -23,6 +24,7 @@ app.command("verify")(verify_command)
 app.command("demo")(demo_command)
 app.add_typer(loan_app, name="loan")
 app.add_typer(decision_app, name="decision")
+app.add_typer(sim_app, name="sim")
 
 
 @app.callback()

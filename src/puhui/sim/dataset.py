@@ -31,6 +31,7 @@ class DatasetSpec:
     as_of: date
     first_id: int = 0
     amount_minor: int = 1_000_000
+    population_size: int | None = None  # default: just large enough for these applicants
 
 
 def facts_table(population: Population, ids: np.ndarray, amount_minor: int) -> FactsTable:
@@ -81,7 +82,7 @@ def build_dataset(spec: DatasetSpec, progress: Callable[[int], None] | None = No
     """Features, target and ground truth of `spec.applicants` simulated applicants."""
     if not 1 <= spec.applicants <= MAX_APPLICANTS:
         raise ValueError(f"a data set has 1–{MAX_APPLICANTS} applicants")
-    population = Population(spec.first_id + spec.applicants, spec.seed)
+    population = Population(spec.population_size or spec.first_id + spec.applicants, spec.seed)
     sources = SimulatedSources(population)
     ids = np.arange(spec.first_id, spec.first_id + spec.applicants, dtype=np.int64)
     features = features_for(
