@@ -18,21 +18,35 @@ _MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX_2 = np.uint64(0x94D049BB133111EB)
 
 
+_MASK = (1 << 64) - 1
+
+
 def _splitmix(values: UInt64Array) -> UInt64Array:
-    with np.errstate(over="ignore"):
-        z = values + _GOLDEN
-        z = (z ^ (z >> np.uint64(30))) * _MIX_1
-        z = (z ^ (z >> np.uint64(27))) * _MIX_2
-        return z ^ (z >> np.uint64(31))
+    """splitmix64 on an array (wrapping uint64 arithmetic: arrays never warn on overflow)."""
+    z = values + _GOLDEN
+    z = (z ^ (z >> np.uint64(30))) * _MIX_1
+    z = (z ^ (z >> np.uint64(27))) * _MIX_2
+    return z ^ (z >> np.uint64(31))
+
+
+def _splitmix_int(value: int) -> int:
+    """The same on one Python integer (for the seed/stream key)."""
+    z = (value + 0x9E3779B97F4A7C15) & _MASK
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+    return z ^ (z >> 31)
+
+
+def _chain(seed: int, stream: int, coordinates: tuple[npt.ArrayLike, ...]) -> UInt64Array:
+    state = np.array([_splitmix_int(seed * 1_000_003 + stream)], dtype=np.uint64)
+    for coordinate in coordinates:
+        state = _splitmix(state ^ np.atleast_1d(np.asarray(coordinate)).astype(np.uint64))
+    return state
 
 
 def uniform(seed: int, stream: int, *coordinates: npt.ArrayLike) -> FloatArray:
     """Uniform (0, 1) numbers, one per broadcast element of the coordinates."""
-    key = np.uint64(seed * 1_000_003 + stream)
-    with np.errstate(over="ignore"):
-        state = _splitmix(np.full((), key, dtype=np.uint64))
-        for coordinate in coordinates:
-            state = _splitmix(state ^ np.asarray(coordinate).astype(np.uint64))
+    state = _chain(seed, stream, coordinates)
     return ((state >> np.uint64(11)).astype(np.float64) + 0.5) / float(1 << 53)
 
 
@@ -45,12 +59,7 @@ def normal(seed: int, stream: int, *coordinates: npt.ArrayLike) -> FloatArray:
 
 def hashes(seed: int, stream: int, *coordinates: npt.ArrayLike) -> UInt64Array:
     """One 64-bit hash per broadcast element; split it with `halves` for two numbers at once."""
-    key = np.uint64(seed * 1_000_003 + stream)
-    with np.errstate(over="ignore"):
-        state = _splitmix(np.full((), key, dtype=np.uint64))
-        for coordinate in coordinates:
-            state = _splitmix(state ^ np.asarray(coordinate).astype(np.uint64))
-    return state
+    return _chain(seed, stream, coordinates)
 
 
 def halves(hashed: UInt64Array) -> tuple[FloatArray, FloatArray]:

@@ -14,6 +14,7 @@ chunks, and any one applicant can be regenerated on its own with identical value
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -131,6 +132,11 @@ class Applicants:
         return self.fraud_ring >= 0
 
 
+@functools.lru_cache(maxsize=4096)
+def _one_applicant(size: int, seed: int, applicant_id: int) -> Applicants:
+    return Population(size, seed)._generate(np.array([applicant_id], dtype=np.int64))
+
+
 def _sigmoid(x: FloatArray) -> FloatArray:
     return 1.0 / (1.0 + np.exp(-x))
 
@@ -169,6 +175,12 @@ class Population:
     def applicants(self, ids: npt.ArrayLike) -> Applicants:
         """The attributes of the given applicant ids (vectorised; any order, any batch)."""
         ids = np.asarray(ids, dtype=np.int64)
+        if ids.shape == (1,):
+            # An online decision asks for one applicant several times (each adapter): cache.
+            return _one_applicant(self.size, self.seed, int(ids[0]))
+        return self._generate(ids)
+
+    def _generate(self, ids: Int64Array) -> Applicants:
         ring = self.ring_of(ids)
         fraud = ring >= 0
         z = self._n("latent", ids)

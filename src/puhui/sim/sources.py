@@ -128,6 +128,8 @@ class SimulatedBureau:
             cumulative = probability.copy()
             for k in range(1, 41):
                 still = u > cumulative
+                if not still.any():
+                    break
                 count += still
                 probability = probability * rate / k
                 cumulative = cumulative + probability
