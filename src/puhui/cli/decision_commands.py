@@ -27,8 +27,10 @@ def explain_command(
     """The outcome, its reasons, the rules fired, score and PD, and the versions that decided."""
     with SqlUnitOfWork(open_engine(database_url)) as uow:
         record = find_decision(uow, application_id)
-    console.print(f"application {record.application_id} (applicant {record.applicant_id}) on "
-                  f"{record.business_date}: [bold]{record.outcome}[/]")
+    console.print(
+        f"application {record.application_id} (applicant {record.applicant_id}) on "
+        f"{record.business_date}: [bold]{record.outcome}[/]"
+    )
     if record.offer is not None:
         offer = record.offer
         console.print(
@@ -43,13 +45,16 @@ def explain_command(
             console.print(f"  • {reason.description} [dim]({reason.code}, {reason.source})[/]")
     if record.pd is not None:
         console.print(f"score {record.score}, probability of default {record.pd:.2%}")
-    console.print(f"rules fired: {', '.join(record.rules_fired) or 'none'}; rule set "
-                  f"{record.rule_set}, model {record.model}, strategy {record.strategy}")
+    console.print(
+        f"rules fired: {', '.join(record.rules_fired) or 'none'}; rule set "
+        f"{record.rule_set}, model {record.model}, strategy {record.strategy}"
+    )
     if record.features:
         table = Table(title="what the decision saw")
         table.add_column("characteristic")
         table.add_column("value", justify="right")
         for name, value in record.features.items():
-            table.add_row(DESCRIPTIONS.get(name, name),
-                          "unknown" if value is None else f"{value:,.4g}")
+            table.add_row(
+                DESCRIPTIONS.get(name, name), "unknown" if value is None else f"{value:,.4g}"
+            )
         console.print(table)
