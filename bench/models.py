@@ -120,7 +120,7 @@ def toad_lr(train: pd.DataFrame, y: np.ndarray, test: pd.DataFrame, _seed: int) 
     import toad
     from sklearn.linear_model import LogisticRegression
 
-    frame = train.assign(target=y)
+    frame = train.assign(target=y.astype(np.int64))
     combiner = toad.transform.Combiner()
     combiner.fit(frame, y="target", method="chi", min_samples=0.05)
     woe = toad.transform.WOETransformer()
@@ -135,7 +135,7 @@ def scorecardpy_lr(
     import scorecardpy as sc
     from sklearn.linear_model import LogisticRegression
 
-    frame = train.assign(target=y)
+    frame = train.assign(target=y.astype(np.int64))
     bins = sc.woebin(frame, y="target", print_step=0)
     woe_train = sc.woebin_ply(frame, bins, print_step=0)
     woe_test = sc.woebin_ply(test, bins, print_step=0)
@@ -177,7 +177,9 @@ def quality(seeds: list[int]) -> dict[str, dict[str, tuple[float, float] | str]]
                     aucs.append(roc_auc_score(data.target[split.test_rows], probability))
                 results[name][data_name] = (float(np.mean(aucs)), float(np.mean(seconds)))
             except Exception as error:  # a peer's failure is a result, not a crash
-                results[name][data_name] = f"failed: {type(error).__name__}: {error}"[:90]
+                results[name][data_name] = " ".join(
+                    f"failed: {type(error).__name__}: {error}".split()
+                )[:90]
             console.print(f"{data_name:7} {name:18} {results[name][data_name]}")
     return results
 
