@@ -7,13 +7,15 @@ import typer
 from puhui.cli.decision_commands import decision_app
 from puhui.cli.demo_command import demo_command
 from puhui.cli.loan_commands import loan_app
+from puhui.cli.model_commands import model_app
 from puhui.cli.operations_commands import eod_command, init_command, verify_command
 from puhui.cli.schedule_command import schedule_command
 from puhui.cli.sim_commands import sim_app
+from puhui.cli.strategy_commands import strategy_app
 
 app = typer.Typer(
     name="puhui",
-    help="puhui: open-source digital micro-lending — servicing core and ledger.",
+    help="puhui: open-source digital micro-lending — decisioning, servicing and ledger.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
@@ -25,8 +27,10 @@ app.command("demo")(demo_command)
 app.add_typer(loan_app, name="loan")
 app.add_typer(decision_app, name="decision")
 app.add_typer(sim_app, name="sim")
+app.add_typer(model_app, name="model")
+app.add_typer(strategy_app, name="strategy")
 
 
 @app.callback()
 def main() -> None:
-    """puhui: open-source digital micro-lending — servicing core and ledger."""
+    """puhui: open-source digital micro-lending — decisioning, servicing and ledger."""
