@@ -153,12 +153,16 @@ def test_init_eod_verify_on_an_empty_database(tmp_path: Path) -> None:
 
 
 def test_demo_runs_a_small_year_and_verifies(tmp_path: Path) -> None:
-    result = run("demo", "--no-serve", "--loans", "40", "--days", "60", cwd=tmp_path)
+    result = run(
+        "demo", "--no-serve", "--loans", "40", "--days", "60", "--history", "3000", cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "loans booked" in result.stdout
     assert "general ledger equals the loans' sub-ledgers" in result.stdout
     assert "FAILED" not in result.stdout
     assert (tmp_path / "puhui-demo.db").exists()
+    assert "decision funnel" in result.stdout
+    assert (tmp_path / "puhui-demo-model" / "manifest.json").is_file()
 
 
 def test_servicing_a_loan_from_the_command_line(tmp_path: Path) -> None:
@@ -200,3 +204,69 @@ def test_servicing_a_loan_from_the_command_line(tmp_path: Path) -> None:
     assert unknown.returncode == 2
     assert "no loan with id 99" in unknown.stderr
     assert run("verify", env=env).returncode == 0
+
+
+def test_simulate_train_and_backtest_from_the_command_line(tmp_path: Path) -> None:
+    data = tmp_path / "applicants.csv"
+    made = run("sim", "applicants", "--count", "6000", "--seed", "4", "--out", str(data))
+    assert made.returncode == 0, made.stderr
+    trained = run(
+        "model",
+        "train",
+        "--data",
+        str(data),
+        "--target",
+        "defaulted",
+        "--kind",
+        "scorecard",
+        "--out",
+        str(tmp_path / "model"),
+        "--exclude",
+        "true_pd",
+        "--exclude",
+        "fraud_ring",
+        "--json",
+    )
+    assert trained.returncode == 0, trained.stderr
+    metrics = json.loads(trained.stdout)
+    assert 0.65 < metrics["auc"] < 0.95  # learnt from the features, not from the ground truth
+    manifest = json.loads((tmp_path / "model" / "manifest.json").read_text())
+    assert not {"true_pd", "fraud_ring", "applicant_id"} & set(manifest["features"])
+    tested = run(
+        "strategy",
+        "backtest",
+        "--data",
+        str(data),
+        "--target",
+        "defaulted",
+        "--model",
+        str(tmp_path / "model"),
+        "--challenger",
+        "src/puhui/credit/strategies/challenger.yaml",
+        "--json",
+        cwd=Path(__file__).parents[2],
+    )
+    assert tested.returncode == 0, tested.stderr
+    champion, challenger = json.loads(tested.stdout)
+    assert champion["applicants"] == 6000
+    assert challenger["approval_rate"] < champion["approval_rate"]
+    by_pd = run(
+        "strategy",
+        "backtest",
+        "--data",
+        str(data),
+        "--target",
+        "defaulted",
+        "--pd-column",
+        "true_pd",
+        "--json",
+    )
+    assert by_pd.returncode == 0, by_pd.stderr
+    neither = run("strategy", "backtest", "--data", str(data), "--target", "defaulted")
+    assert neither.returncode == 2
+    assert "exactly one of --pd-column" in neither.stderr
+    wrong = run(
+        "strategy", "backtest", "--data", str(data), "--target", "nope", "--pd-column", "true_pd"
+    )
+    assert wrong.returncode == 2
+    assert "column 'nope' is not in the data" in wrong.stderr

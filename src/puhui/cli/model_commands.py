@@ -51,6 +51,13 @@ def train_command(
         str | None,
         typer.Option("--time-column", help="Hold out the latest rows by this date column."),
     ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--exclude",
+            help="A column that must not be a feature (e.g. ground truth); repeatable.",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Train a model on a labelled CSV, validate it on a hold-out, and save it to --out."""
@@ -58,7 +65,12 @@ def train_command(
         raise typer.BadParameter(f"choose one of {', '.join(MODEL_KINDS)}", param_hint="--kind")
     labelled = load_labelled_csv(data, target=target, positive=positive)
     outcome = train_and_validate(
-        labelled, kind=kind, seed=seed, holdout_fraction=holdout, time_column=time_column
+        labelled,
+        kind=kind,
+        seed=seed,
+        holdout_fraction=holdout,
+        time_column=time_column,
+        exclude=tuple(exclude or ()),
     )
     manifest = save_model(
         outcome.model, out, created_at=datetime.now(UTC), metadata=outcome.metadata

@@ -14,7 +14,14 @@ from puhui.cli.operations_commands import eod_progress
 from puhui.cli.output import console
 from puhui.cli.parsing import parse_day
 from puhui.core.errors import InvalidInput
-from puhui.sim.dataset import MAX_APPLICANTS, TARGET, DatasetSpec, build_dataset, write_dataset
+from puhui.sim.dataset import (
+    GROUND_TRUTH,
+    MAX_APPLICANTS,
+    TARGET,
+    DatasetSpec,
+    build_dataset,
+    write_dataset,
+)
 
 sim_app = typer.Typer(help="The synthetic population.", no_args_is_help=True)
 
@@ -44,5 +51,7 @@ def applicants_command(
     write_dataset(frame, out)
     console.print(
         f"wrote {len(frame):,} applicants to {out} in {time.perf_counter() - started:.1f} s; "
-        f"target column `{TARGET}` (bad rate {frame[TARGET].mean():.2%})"
+        f"target column `{TARGET}` (bad rate {frame[TARGET].mean():.2%}); the ground-truth "
+        f"columns are not features — train with "
+        + " ".join(f"--exclude {name}" for name in GROUND_TRUTH)
     )

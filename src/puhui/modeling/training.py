@@ -62,8 +62,13 @@ def train_and_validate(
     seed: int = 0,
     holdout_fraction: float = 0.25,
     time_column: str | None = None,
+    exclude: tuple[str, ...] = (),
 ) -> TrainingOutcome:
-    """Split, fit on the training rows, evaluate on the hold-out."""
+    """Split, fit on the training rows, evaluate on the hold-out.
+
+    `exclude` names columns that must never be features (ground truth, outcomes known only
+    after the decision); they are checked to exist so a typo cannot silently let one through.
+    """
     if not 0.05 <= holdout_fraction <= 0.5:
         raise InvalidModelOption(
             f"hold-out fraction {holdout_fraction} is outside 0.05–0.5; 0.25 is usual"
@@ -71,8 +76,14 @@ def train_and_validate(
     split = holdout_split(
         data, holdout_fraction=holdout_fraction, seed=seed, time_column=time_column
     )
-    exclude = (time_column,) if time_column else ()
-    model = new_model(kind, seed=seed, exclude_columns=exclude)
+    unknown = sorted(set(exclude) - set(map(str, data.features.columns)))
+    if unknown:
+        raise InvalidModelOption(
+            f"cannot exclude {', '.join(unknown)}: no such column; the columns are "
+            f"{', '.join(map(str, data.features.columns))}"
+        )
+    excluded = (*exclude, time_column) if time_column else exclude
+    model = new_model(kind, seed=seed, exclude_columns=excluded)
     model.fit(data.features.iloc[split.train_rows], data.target[split.train_rows])
     test = data.features.iloc[split.test_rows]
     evaluation = evaluate_model(model, test, data.target[split.test_rows])
@@ -84,6 +95,7 @@ def train_and_validate(
             "rows_without_target": data.rows_without_target,
             "bad_rate": round(float(data.target.mean()), 6),
         },
+        "excluded_columns": list(exclude),
         "split": {
             "method": split.method,
             "holdout_fraction": holdout_fraction,

@@ -21,6 +21,7 @@ from puhui.sim.population import ApplicantKind, Population
 from puhui.sim.sources import SimulatedSources
 
 TARGET = "defaulted"
+GROUND_TRUTH = ("true_pd", "fraud_ring")  # known only to the simulator: never a model feature
 MAX_APPLICANTS = 5_000_000
 
 
@@ -52,29 +53,14 @@ def facts_table(population: Population, ids: np.ndarray, amount_minor: int) -> F
 
 def shared_device_counts(sources: SimulatedSources, ids: np.ndarray) -> np.ndarray:
     """How many other applicants in the set share each one's device, phone or card."""
-    identity = sources.identity.identities(ids.tolist())
+    batch = sources.identity.identities(ids.tolist())
+    identities = [Identity.from_batch(batch, index) for index in range(len(ids))]
     graph = FraudGraph()
+    for applicant_id, identity in zip(ids.tolist(), identities, strict=True):
+        graph.add(applicant_id, identity)
     counts = np.empty(len(ids), np.int64)
-    for index in range(len(ids)):
-        graph.add(
-            int(ids[index]),
-            Identity(
-                int(identity.device_id[index]),
-                int(identity.phone_id[index]),
-                int(identity.card_id[index]),
-                int(identity.address_id[index]),
-            ),
-        )
-    for index in range(len(ids)):
-        counts[index] = graph.assess(
-            int(ids[index]),
-            Identity(
-                int(identity.device_id[index]),
-                int(identity.phone_id[index]),
-                int(identity.card_id[index]),
-                int(identity.address_id[index]),
-            ),
-        ).shared_device_applicants
+    for index, (applicant_id, identity) in enumerate(zip(ids.tolist(), identities, strict=True)):
+        counts[index] = graph.assess(applicant_id, identity).shared_device_applicants
     return counts
 
 
@@ -96,8 +82,8 @@ def build_dataset(spec: DatasetSpec, progress: Callable[[int], None] | None = No
     frame = pd.DataFrame(features)
     frame.insert(0, "applicant_id", ids)
     frame[TARGET] = people.defaults.astype(np.int64)
-    frame["true_pd"] = people.true_pd
-    frame["fraud_ring"] = people.fraud_ring
+    frame[GROUND_TRUTH[0]] = people.true_pd
+    frame[GROUND_TRUTH[1]] = people.fraud_ring
     return frame
 
 
