@@ -19,7 +19,9 @@ from puhui.cli.output import console
 from puhui.compliance.profile import load_profile
 from puhui.core.errors import InvalidInput
 from puhui.core.money import format_minor
+from puhui.sim.business import Funnel
 from puhui.sim.demo import DemoSettings, run_demo
+from puhui.sim.underwriting import Underwriting
 from puhui.storage.engine import make_engine
 
 DEMO_DATABASE = "puhui-demo.db"
@@ -75,12 +77,53 @@ def _print_summary(summary: PortfolioSummary) -> None:
     )
 
 
+def _print_underwriting(underwriting: Underwriting, funnel: Funnel) -> None:
+    evaluation = underwriting.model.evaluation
+    console.print(
+        f"[bold]model[/]: {underwriting.model.scorer.version} trained on last year's "
+        f"applicants; hold-out AUC {evaluation.auc:.3f}, KS {evaluation.ks:.3f}; saved to "
+        f"{underwriting.model.directory}"
+    )
+    table = Table(title=f"decision funnel: {funnel.applications:,} applications")
+    outcomes = ("approve", "refer", "decline")
+    table.add_column("strategy")
+    for outcome in outcomes:
+        table.add_column(outcome, justify="right")
+    for strategy in sorted({name for name, _ in funnel.by_strategy}):
+        counts = [funnel.by_strategy[(strategy, outcome)] for outcome in outcomes]
+        table.add_row(strategy, *(f"{count:,}" for count in counts))
+    table.add_row(
+        "would default (ground truth)",
+        *(
+            f"{funnel.defaulters[o] / funnel.outcomes[o]:.1%}" if funnel.outcomes[o] else "–"
+            for o in outcomes
+        ),
+    )
+    console.print(table)
+    top = ", ".join(
+        f"{reason} {count:,}" for reason, count in funnel.decline_reasons.most_common(5)
+    )
+    console.print(
+        f"offers booked {funnel.booked:,}, refused at acceptance (per-borrower cap) "
+        f"{funnel.refused_at_acceptance:,}; top decline reasons: {top or 'none'}"
+    )
+
+
 @exits_cleanly
 def demo_command(
     no_serve: Annotated[
         bool, typer.Option("--no-serve", help="Do not start a server after.")
     ] = False,
-    loans: Annotated[int, typer.Option(help="Loans to book.", min=1, max=1_000_000)] = 3_000,
+    loans: Annotated[
+        int,
+        typer.Option(
+            help="Loans planned (cash and BNPL ones are applications).", min=1, max=1_000_000
+        ),
+    ] = 3_000,
+    history: Annotated[
+        int,
+        typer.Option(help="Last year's applicants the model learns from (0: no engine).", min=0),
+    ] = 20_000,
     days: Annotated[int, typer.Option(help="Business days to run.", min=1, max=3_650)] = 365,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic population.")] = 2025,
     start: Annotated[str, typer.Option(help="First business day.")] = "2025-01-02",
@@ -98,8 +141,18 @@ def demo_command(
     engine = _fresh_demo_engine(database_url)
     profile = load_profile()
     settings = DemoSettings(
-        loans=loans, days=days, first_day=first_day, seed=seed, booking_days=min(120, days)
+        loans=loans,
+        days=days,
+        first_day=first_day,
+        seed=seed,
+        booking_days=min(120, days),
+        history=history,
     )
+    if history:
+        console.print(
+            f"training a scorecard on last year's {history:,} simulated applicants; the decision "
+            "engine then decides this year's cash-loan and BNPL applications"
+        )
     started = time.perf_counter()
     with eod_progress() as progress:
         task = progress.add_task("simulating", total=days)
@@ -107,7 +160,8 @@ def demo_command(
         def advance(day: date, done: int) -> None:
             progress.update(task, description=f"business day {day}", completed=done)
 
-        stats = run_demo(engine, profile, settings, advance)
+        result = run_demo(engine, profile, settings, advance)
+    stats = result.stats
     elapsed = time.perf_counter() - started
     console.print(
         f"[bold]simulated {days} business days in {elapsed:.1f} s[/]: {stats.booked:,} loans "
@@ -115,6 +169,8 @@ def demo_command(
         f"{stats.refunds:,} merchant refunds, {stats.payouts:,} credit payouts, "
         f"{stats.refused:,} planned actions refused (loan already closed or charged off)"
     )
+    if result.underwriting is not None:
+        _print_underwriting(result.underwriting, stats.funnel)
     print_eod(stats.eod)
     _print_summary(portfolio_summary(engine, profile))
     report = verify(engine)

@@ -246,12 +246,7 @@ class DecisionEngine:
         )
         history = sources.history.history(ids, as_of=on)
         identity_batch = sources.identity.identities(ids)
-        identity = Identity(
-            int(identity_batch.device_id[0]),
-            int(identity_batch.phone_id[0]),
-            int(identity_batch.card_id[0]),
-            int(identity_batch.address_id[0]),
-        )
+        identity = Identity.from_batch(identity_batch, 0)
         fraud = self.graph.assess(application.applicant_id, identity, application.submitted_at)
         facts = ApplicantFacts(
             age=np.array([application.age]),

@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from puhui.credit.adapters import IdentityBatch
+
 VELOCITY_WINDOW = timedelta(hours=1)
 MAX_VELOCITY_HISTORY = 64
 IDENTIFIER_KINDS = ("device", "phone", "card", "address")
@@ -26,6 +28,15 @@ class Identity:
     phone_id: int
     card_id: int
     address_id: int
+
+    @classmethod
+    def from_batch(cls, batch: IdentityBatch, index: int) -> Identity:
+        return cls(
+            int(batch.device_id[index]),
+            int(batch.phone_id[index]),
+            int(batch.card_id[index]),
+            int(batch.address_id[index]),
+        )
 
     def identifiers(self) -> tuple[tuple[str, int], ...]:
         return (

@@ -94,6 +94,16 @@ class LimitInputs:
     requested_periods: int
 
 
+def per_borrower_cap(profile: JurisdictionProfile, *, is_merchant: bool, on: date) -> int:
+    """The most one borrower may owe the lender on `on` (business and consumer caps differ)."""
+    key = (
+        "per_borrower_balance_business_minor"
+        if is_merchant
+        else "per_borrower_balance_consumer_minor"
+    )
+    return int(profile.value(key, on))
+
+
 def offer_terms(
     strategy: Strategy, *, pd: float, inputs: LimitInputs, profile: JurisdictionProfile, on: date
 ) -> Terms:
@@ -102,12 +112,9 @@ def offer_terms(
     periods = min(inputs.requested_periods, strategy.max_periods)
     if band.outcome is not Outcome.APPROVE:
         return Terms(band.outcome, band.name, 0, None, periods, f"band {band.name}")
-    cap_key = (
-        "per_borrower_balance_business_minor"
-        if inputs.is_merchant
-        else "per_borrower_balance_consumer_minor"
+    borrower_cap = per_borrower_cap(profile, is_merchant=inputs.is_merchant, on=on) - (
+        inputs.existing_exposure_minor
     )
-    borrower_cap = int(profile.value(cap_key, on)) - inputs.existing_exposure_minor
     candidates = {
         "requested amount": inputs.requested_minor,
         "product maximum": inputs.product_max_minor,
@@ -189,17 +196,21 @@ def parse_strategy(text: str) -> Strategy:
     )
 
 
+def shipped_strategy(name: str) -> Strategy:
+    """A strategy shipped with puhui: `default` (the champion) or `challenger`."""
+    shipped = resources.files("puhui.credit").joinpath("strategies", f"{name}.yaml")
+    if not shipped.is_file():
+        raise InvalidStrategy(f"no shipped strategy {name!r}; use default or challenger")
+    return parse_strategy(shipped.read_text("utf-8"))
+
+
 def load_strategy(path: str | None = None) -> Strategy:
+    """The strategy in the YAML file at `path` (default: the shipped champion)."""
     if path is None:
-        text = (
-            resources.files("puhui.credit")
-            .joinpath("strategies", "default.yaml")
-            .read_text("utf-8")
-        )
-    else:
-        try:
-            with open(path, encoding="utf-8") as file:
-                text = file.read()
-        except OSError as error:
-            raise InvalidStrategy(f"cannot read strategy {path}: {error.strerror}") from None
+        return shipped_strategy("default")
+    try:
+        with open(path, encoding="utf-8") as file:
+            text = file.read()
+    except OSError as error:
+        raise InvalidStrategy(f"cannot read strategy {path}: {error.strerror}") from None
     return parse_strategy(text)

@@ -1,14 +1,16 @@
-"""Run a simulated lending business day by day: book, collect, refund, reverse, close the day.
+"""Run a simulated lending business day by day: apply, book, collect, refund, reverse, close.
 
-Each business day is one transaction of events through the servicing service (exactly what a
-lender's channels would post) followed by end-of-day. Borrowers act on the amounts the loans say
-are due, so the simulation exercises the real allocation, prepayment and delinquency rules.
+Each business day is one transaction of events through the decisioning and servicing services
+(exactly what a lender's channels would post) followed by end-of-day. With underwriting, cash
+loans and BNPL plans are applications decided by the engine and booked only when its offer is
+accepted; borrowers act on the amounts the loans say are due, so the simulation exercises the
+real allocation, prepayment and delinquency rules.
 """
 
 from __future__ import annotations
 
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -18,13 +20,40 @@ import sqlalchemy as sa
 from puhui.batch.eod import DaySummary, run_eod
 from puhui.compliance.profile import JurisdictionProfile
 from puhui.core.errors import PuhuiError
+from puhui.credit.decision import DecisionRecord
+from puhui.credit.errors import OfferNotAcceptable
+from puhui.credit.service import accept_offer, decide_application
+from puhui.credit.strategy import Outcome, per_borrower_cap
 from puhui.loans import service
 from puhui.loans.products import ProductKind
+from puhui.sim.applications import application_for
 from puhui.sim.portfolio import Behaviour, PlannedLoan
+from puhui.sim.underwriting import Underwriting
 from puhui.storage.tables import instalments, loans
 from puhui.storage.uow import SqlUnitOfWork
 
 MAX_DAYS = 3_660
+
+
+@dataclass
+class Funnel:
+    """What the decision engine made of the year's applications."""
+
+    applications: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    by_strategy: Counter[tuple[str, str]] = field(default_factory=Counter)
+    decline_reasons: Counter[str] = field(default_factory=Counter)
+    defaulters: Counter[str] = field(default_factory=Counter)  # by outcome: the ground truth
+    refused_at_acceptance: int = 0
+    booked: int = 0
+
+    def record(self, decision: DecisionRecord, *, will_default: bool) -> None:
+        self.applications += 1
+        self.outcomes[decision.outcome] += 1
+        self.defaulters[decision.outcome] += will_default
+        self.by_strategy[(decision.strategy, decision.outcome)] += 1
+        if decision.outcome == Outcome.DECLINE.value and decision.reasons:
+            self.decline_reasons[decision.reasons[0].description] += 1
 
 
 @dataclass
@@ -35,6 +64,7 @@ class SimulationStats:
     refunds: int = 0
     payouts: int = 0
     refused: int = 0
+    funnel: Funnel = field(default_factory=Funnel)
     eod: list[DaySummary] = field(default_factory=list)
 
 
@@ -42,6 +72,7 @@ class SimulationStats:
 class _Borrower:
     plan: PlannedLoan
     loan_id: int
+    principal_minor: int
     payments: int = 0
     bounced: bool = False
 
@@ -60,10 +91,16 @@ class Simulation:
     """A lending business over a run of days, driven by a portfolio plan."""
 
     def __init__(
-        self, engine: sa.Engine, profile: JurisdictionProfile, plan: list[PlannedLoan], seed: int
+        self,
+        engine: sa.Engine,
+        profile: JurisdictionProfile,
+        plan: list[PlannedLoan],
+        seed: int,
+        underwriting: Underwriting | None = None,
     ) -> None:
         self.engine = engine
         self.profile = profile
+        self.underwriting = underwriting
         self.rng = random.Random(seed)
         self.bookings: dict[date, list[PlannedLoan]] = defaultdict(list)
         for planned in plan:
@@ -92,38 +129,82 @@ class Simulation:
 
     def _book(self, uow: SqlUnitOfWork, day: date) -> None:
         for planned in self.bookings.pop(day, []):
-            _, product = uow.products.current(planned.product_code)
-            if product.kind is ProductKind.REVOLVING_DRAW:
-                facility_id = service.open_facility(
-                    uow,
-                    product_code=planned.product_code,
-                    approved_minor=planned.principal_minor,
-                    as_of=day,
-                    borrower_ref=planned.borrower_ref,
-                    idempotency_key=f"{planned.key}-facility",
-                )
-                loan_id = service.draw(
-                    uow,
-                    facility_id=facility_id,
-                    amount_minor=planned.principal_minor // 2,
-                    as_of=day,
-                    idempotency_key=planned.key,
-                )
+            if planned.applicant_id is not None and self.underwriting is not None:
+                booked = self._apply(uow, day, planned, self.underwriting)
             else:
-                overrides = {"periods": planned.periods} if planned.periods else None
-                loan_id = service.book_loan(
-                    uow,
-                    product_code=planned.product_code,
-                    principal_minor=planned.principal_minor,
-                    as_of=day,
-                    borrower_ref=planned.borrower_ref,
-                    idempotency_key=planned.key,
-                    overrides=overrides,
-                    harvest_dates=planned.harvest_dates,
-                )
+                booked = self._book_directly(uow, day, planned)
+            if booked is None:
+                continue
+            loan_id, principal = booked
             self.stats.booked += 1
-            self.borrowers[loan_id] = _Borrower(planned, loan_id)
+            self.borrowers[loan_id] = _Borrower(planned, loan_id, principal)
             self._plan_one_offs(day, planned, loan_id)
+
+    def _apply(
+        self, uow: SqlUnitOfWork, day: date, planned: PlannedLoan, underwriting: Underwriting
+    ) -> tuple[int, int] | None:
+        """Apply through the decision engine and accept any offer: (loan id, principal) or
+        None when the application was not approved or its offer could not be booked."""
+        assert planned.applicant_id is not None
+        application = application_for(
+            underwriting.population,
+            planned.applicant_id,
+            product_code=planned.product_code,
+            amount_minor=planned.principal_minor,
+            periods=planned.periods or 12,
+            business_date=day,
+            application_id=planned.key,
+        )
+        decision = decide_application(uow, underwriting.engine, application)
+        self.stats.funnel.record(decision, will_default=planned.behaviour is Behaviour.DEFAULTER)
+        if decision.outcome != Outcome.APPROVE.value:
+            return None
+        cap = per_borrower_cap(self.profile, is_merchant=application.kind == "merchant", on=day)
+        try:
+            accepted = accept_offer(
+                uow, application_id=application.application_id, as_of=day, cap_minor=cap
+            )
+        except OfferNotAcceptable:
+            self.stats.funnel.refused_at_acceptance += 1
+            return None
+        self.stats.funnel.booked += 1
+        return accepted.loan_id, accepted.amount_minor
+
+    def _book_directly(
+        self, uow: SqlUnitOfWork, day: date, planned: PlannedLoan
+    ) -> tuple[int, int]:
+        """Book a loan whose credit decision was made outside the engine (farm, business)."""
+        _, product = uow.products.current(planned.product_code)
+        if product.kind is ProductKind.REVOLVING_DRAW:
+            facility_id = service.open_facility(
+                uow,
+                product_code=planned.product_code,
+                approved_minor=planned.principal_minor,
+                as_of=day,
+                borrower_ref=planned.borrower_ref,
+                idempotency_key=f"{planned.key}-facility",
+            )
+            drawn = planned.principal_minor // 2
+            loan_id = service.draw(
+                uow,
+                facility_id=facility_id,
+                amount_minor=drawn,
+                as_of=day,
+                idempotency_key=planned.key,
+            )
+            return loan_id, drawn
+        overrides = {"periods": planned.periods} if planned.periods else None
+        loan_id = service.book_loan(
+            uow,
+            product_code=planned.product_code,
+            principal_minor=planned.principal_minor,
+            as_of=day,
+            borrower_ref=planned.borrower_ref,
+            idempotency_key=planned.key,
+            overrides=overrides,
+            harvest_dates=planned.harvest_dates,
+        )
+        return loan_id, planned.principal_minor
 
     def _plan_one_offs(self, day: date, planned: PlannedLoan, loan_id: int) -> None:
         if planned.behaviour is Behaviour.PREPAYER:
@@ -210,8 +291,7 @@ class Simulation:
                 )
                 self.stats.repayments += 1
         elif action == "refund":
-            principal = borrower.plan.principal_minor
-            amount = principal * borrower.plan.refund_share_percent // 100
+            amount = borrower.principal_minor * borrower.plan.refund_share_percent // 100
             service.post_merchant_refund(
                 uow, loan_id=loan_id, amount_minor=amount, as_of=day, idempotency_key=key
             )
@@ -225,7 +305,7 @@ class Simulation:
                 )
                 self.stats.payouts += 1
         elif action == "recover":
-            amount = borrower.plan.principal_minor * self.rng.choice([10, 20, 30]) // 100
+            amount = borrower.principal_minor * self.rng.choice([10, 20, 30]) // 100
             service.post_repayment(
                 uow, loan_id=loan_id, amount_minor=amount, as_of=day, idempotency_key=key
             )

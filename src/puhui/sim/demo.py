@@ -1,10 +1,16 @@
-"""The demo: a synthetic lender's first year, on a fresh database, ending in verification."""
+"""The demo: a synthetic lender's first year, on a fresh database, ending in verification.
+
+The lender trains a scorecard on last year's applicants, then decides this year's cash-loan and
+BNPL applications with the decision engine and books the offers accepted; farm and business
+loans are booked directly (their decisions are made elsewhere).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -14,6 +20,7 @@ from puhui.ledger.entries import entry_from_deltas, system_key
 from puhui.ledger.service import post_entry
 from puhui.sim.business import Simulation, SimulationStats
 from puhui.sim.portfolio import plan_portfolio
+from puhui.sim.underwriting import Underwriting, UnderwritingSpec, build_underwriting
 from puhui.storage.setup import initialise
 from puhui.storage.uow import SqlUnitOfWork
 
@@ -27,6 +34,14 @@ class DemoSettings:
     booking_days: int = 120
     first_day: date = date(2025, 1, 2)
     seed: int = 2025
+    history: int = 20_000  # last year's applicants the model learns from; 0: no engine
+    model_directory: Path = Path("puhui-demo-model")
+
+
+@dataclass(frozen=True, slots=True)
+class DemoResult:
+    stats: SimulationStats
+    underwriting: Underwriting | None
 
 
 def fund_platform(engine: sa.Engine, profile: JurisdictionProfile, day: date) -> None:
@@ -53,15 +68,30 @@ def run_demo(
     profile: JurisdictionProfile,
     settings: DemoSettings,
     progress: Callable[[date, int], None] | None = None,
-) -> SimulationStats:
-    """Initialise the database, book the synthetic portfolio and run every business day."""
+) -> DemoResult:
+    """Initialise the database, train the model, then apply, book and service every day."""
     initialise(engine, profile)
     fund_platform(engine, profile, settings.first_day)
+    underwriting = None
+    if settings.history > 0:
+        underwriting = build_underwriting(
+            UnderwritingSpec(
+                history=settings.history,
+                applicants=settings.loans,  # at most one application per planned loan
+                seed=settings.seed,
+                first_day=settings.first_day,
+                model_directory=settings.model_directory,
+            ),
+            profile,
+        )
     plan = plan_portfolio(
         loans=settings.loans,
         first_day=settings.first_day,
         booking_days=settings.booking_days,
         seed=settings.seed,
+        population=underwriting.population if underwriting else None,
+        first_applicant_id=underwriting.first_applicant_id if underwriting else 0,
     )
-    simulation = Simulation(engine, profile, plan, seed=settings.seed)
-    return simulation.run(settings.first_day, settings.days, progress)
+    simulation = Simulation(engine, profile, plan, seed=settings.seed, underwriting=underwriting)
+    stats = simulation.run(settings.first_day, settings.days, progress)
+    return DemoResult(stats, underwriting)

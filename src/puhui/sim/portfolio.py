@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import TypeVar
 
 from puhui.core.dates import add_months
+from puhui.sim.population import Population
 
 
 class Behaviour(StrEnum):
@@ -35,6 +36,10 @@ BEHAVIOUR_SHARES = {
     Behaviour.REFUNDER: 4,
     Behaviour.DEFAULTER: 8,
 }
+
+ENGINE_PRODUCTS = ("cash-instalment", "bnpl-plan")  # applied for through the decision engine
+
+HONEST_SHARES = {b: share for b, share in BEHAVIOUR_SHARES.items() if b is not Behaviour.DEFAULTER}
 
 PRODUCT_SHARES = {
     "cash-instalment": 45,
@@ -61,6 +66,7 @@ class PlannedLoan:
     refund_after_days: int = 0
     refund_share_percent: int = 0
     harvest_dates: tuple[date, ...] = ()
+    applicant_id: int | None = None  # set: the loan is applied for through the decision engine
 
 
 T = TypeVar("T")
@@ -81,14 +87,32 @@ def _principal(rng: random.Random, product_code: str) -> int:
 
 
 def plan_portfolio(
-    *, loans: int, first_day: date, booking_days: int, seed: int
+    *,
+    loans: int,
+    first_day: date,
+    booking_days: int,
+    seed: int,
+    population: Population | None = None,
+    first_applicant_id: int = 0,
 ) -> list[PlannedLoan]:
-    """`loans` planned loans booked over `booking_days` days from `first_day`."""
+    """`loans` planned loans booked over `booking_days` days from `first_day`.
+
+    With a population, cash loans and BNPL plans become applications of its applicants (from
+    `first_applicant_id` on) through the decision engine, and whether the borrower defaults is
+    the applicant's ground truth rather than a draw — so the demo's losses follow the model.
+    """
     rng = random.Random(seed)
     plan = []
+    next_applicant = first_applicant_id
     for index in range(loans):
         product_code = _choose(rng, PRODUCT_SHARES)
         behaviour = _choose(rng, BEHAVIOUR_SHARES)
+        applicant_id = None
+        if population is not None and product_code in ENGINE_PRODUCTS:
+            applicant_id = next_applicant
+            next_applicant += 1
+            defaults = bool(population.applicants([applicant_id]).defaults[0])
+            behaviour = Behaviour.DEFAULTER if defaults else _choose(rng, HONEST_SHARES)
         if behaviour is Behaviour.REFUNDER and product_code != "bnpl-plan":
             behaviour = Behaviour.ON_TIME
         booking = first_day + timedelta(days=rng.randrange(booking_days))
@@ -118,6 +142,7 @@ def plan_portfolio(
                 refund_after_days=rng.randrange(5, 60),
                 refund_share_percent=rng.choice([20, 50, 100]),
                 harvest_dates=harvests,
+                applicant_id=applicant_id,
             )
         )
     return sorted(plan, key=lambda p: (p.booking_date, p.key))

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass, field, replace
+from datetime import date
 
 import numpy as np
 
 from puhui.compliance.profile import load_profile
-from puhui.credit.application import OCCUPATIONS, Application
+from puhui.credit.application import Application
 from puhui.credit.engine import RULE_NAMES, DecisionEngine, EngineConfig
 from puhui.credit.features import DESCRIPTIONS
 from puhui.credit.fraud import FraudGraph
@@ -18,6 +18,7 @@ from puhui.credit.rules import load_rule_set
 from puhui.credit.scoring import Reason, Score
 from puhui.credit.strategy import load_strategy
 from puhui.loans.products import load_catalog
+from puhui.sim.applications import application_for
 from puhui.sim.population import Population
 from puhui.sim.sources import SimulatedSources
 
@@ -82,25 +83,16 @@ def engine(sources: object | None = None, graph: FraudGraph | None = None) -> De
 
 
 def application(applicant_id: int, **changes: object) -> Application:
-    person = POPULATION.applicants([applicant_id])
-    values: dict[str, object] = {
-        "application_id": f"app-{applicant_id}",
-        "applicant_id": applicant_id,
-        "product_code": "cash-instalment",
-        "amount_minor": 800_000,
-        "periods": 12,
-        "business_date": ON,
-        "submitted_at": datetime(2025, 6, 2, 10, 30),
-        "kind": "merchant" if person.kind[0] else "consumer",
-        "age": int(person.age[0]),
-        "occupation": OCCUPATIONS[int(person.occupation[0])],
-        "city_tier": int(person.city_tier[0]),
-        "declared_monthly_income_minor": int(person.monthly_income_minor[0]),
-        "consent_bureau": True,
-        "consent_data_use": True,
-    }
-    values.update(changes)
-    return Application(**values)  # type: ignore[arg-type]
+    """A cash-loan application of a simulated applicant, who consents to the bureau query."""
+    submitted = application_for(
+        POPULATION,
+        applicant_id,
+        product_code="cash-instalment",
+        amount_minor=800_000,
+        periods=12,
+        business_date=ON,
+    )
+    return replace(submitted, **{"consent_bureau": True, **changes})  # type: ignore[arg-type]
 
 
 def approved_applicant() -> int:
