@@ -3,6 +3,9 @@
     python -m bench.run                      # the full set (1,000,000-loan EOD takes a while)
     python -m bench.run --quick              # small sizes, a smoke test of the harness
     python -m bench.run --only eod --loans 100000 --databases sqlite
+    python -m bench.run --only decisions,fraud,population
+
+The model-quality comparison against peer libraries is its own script: `python -m bench.models`.
 
 Results are printed and appended as JSON lines to bench/out/results.jsonl; bench/RESULTS.md
 records reviewed figures with the machine and the date.
@@ -38,7 +41,7 @@ def _run(module: str, *args: str) -> list[dict[str, object]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--only", default="schedules,eod,repayments")
+    parser.add_argument("--only", default="schedules,eod,repayments,decisions,fraud,population")
     parser.add_argument("--loans", default="100000,1000000")
     parser.add_argument("--databases", default="sqlite,postgresql")
     args = parser.parse_args()
@@ -49,7 +52,22 @@ def main() -> None:
     results: list[dict[str, object]] = []
     if "schedules" in only:
         results += _run("schedules", "--count", "300" if args.quick else "5000")
+    if "population" in only:
+        results += _run("population", "--applicants", "5000" if args.quick else "1000000")
+    if "fraud" in only:
+        results += _run("fraud", "--applicants", "20000" if args.quick else "300000")
     for database in databases:
+        if "decisions" in only:
+            results += _run(
+                "decisions",
+                "--database",
+                database,
+                *(
+                    ("--decisions", "100", "--history", "3000", "--batch-rows", "5000")
+                    if args.quick
+                    else ()
+                ),
+            )
         if "repayments" in only:
             results += _run(
                 "repayments", "--database", database, "--payments", "200" if args.quick else "3000"

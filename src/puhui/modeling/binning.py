@@ -102,7 +102,8 @@ class NumericBinning:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_edge_array", np.asarray(self.edges, dtype=np.float64))
-        object.__setattr__(self, "_woe_array", np.asarray(self.woes, dtype=np.float64))
+        woes = np.asarray([*self.woes, self.missing_woe], dtype=np.float64)
+        object.__setattr__(self, "_woe_array", woes)  # the missing bin's WoE last
 
     def bin_index(self, values: FloatArray) -> NDArray[np.intp]:
         """Bin of each value; the missing bin is index len(woes)."""
@@ -111,8 +112,7 @@ class NumericBinning:
         return index
 
     def woe_of(self, values: FloatArray) -> FloatArray:
-        woes = np.append(self._woe_array, self.missing_woe)
-        return woes[self.bin_index(values)]
+        return self._woe_array[self.bin_index(values)]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -182,6 +182,8 @@ class CategoricalBinning:
 
     def woe_of(self, values: NDArray[Any]) -> FloatArray:
         """WoE per value: numbers (for numeric codes) or text keys, None/NaN is missing."""
+        if len(values) == 1:  # one applicant online: a dictionary look-up, not a factorize
+            return np.array([self._woe_of_one(values[0])], dtype=np.float64)
         codes, uniques = pd.factorize(values)
         if self.numeric_codes:
             table = [self._number_lookup.get(float(u), self.unseen_woe) for u in uniques]
@@ -190,6 +192,13 @@ class CategoricalBinning:
         mapped = np.array([*table, self.missing_woe], dtype=np.float64)
         # factorize gives a missing value the code -1: the last entry, the missing WoE
         return np.asarray(mapped[codes], dtype=np.float64)
+
+    def _woe_of_one(self, value: Any) -> float:
+        if pd.isna(value):
+            return self.missing_woe
+        if self.numeric_codes:
+            return self._number_lookup.get(float(value), self.unseen_woe)
+        return self._lookup.get(value, self.unseen_woe)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -347,13 +347,24 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         return {name: values[name] for name in self.feature_names()}
 
     def _words(self) -> list[str]:
+        """Each characteristic in words; kept while the characteristics and descriptions are
+        the same objects, because building them costs more than scoring one applicant."""
+        cached = getattr(self, "_words_cache", None)
+        if (
+            cached is not None
+            and cached[0] is self.characteristics_
+            and cached[1] is self.descriptions
+        ):
+            return list(cached[2])
         labels = self.inputs_.labels()
-        return [
+        words = [
             describe(
                 line.feature, label=labels.get(line.feature, ""), descriptions=self.descriptions
             )
             for line in self.characteristics_
         ]
+        self._words_cache = (self.characteristics_, self.descriptions, tuple(words))
+        return words
 
     # ---- artefacts -----------------------------------------------------------------------
 

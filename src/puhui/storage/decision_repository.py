@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict
-from datetime import date, datetime
-
 import sqlalchemy as sa
 
 from puhui.credit.application import Application
@@ -23,20 +19,6 @@ _EXPOSURE = (
 )
 
 
-def _application_json(application: Application) -> str:
-    data = asdict(application)
-    data["business_date"] = application.business_date.isoformat()
-    data["submitted_at"] = application.submitted_at.isoformat()
-    return json.dumps(data, sort_keys=True)
-
-
-def _application(text: str) -> Application:
-    data = json.loads(text)
-    data["business_date"] = date.fromisoformat(data["business_date"])
-    data["submitted_at"] = datetime.fromisoformat(data["submitted_at"])
-    return Application(**data)
-
-
 class DecisionRepository:
     def __init__(self, connection: sa.Connection) -> None:
         self._driver = Driver(connection)
@@ -45,7 +27,7 @@ class DecisionRepository:
         row = self._driver.one(_FIND, (application_id,))
         if row is None:
             return None
-        return DecisionRecord.from_json(row[0]), _application(row[1])
+        return DecisionRecord.from_json(row[0]), Application.from_json(row[1])
 
     def append(self, record: DecisionRecord, application: Application) -> None:
         self._driver.run(
@@ -57,7 +39,7 @@ class DecisionRepository:
                 record.outcome,
                 record.application_hash,
                 record.to_json(),
-                _application_json(application),
+                application.to_json(),
             ),
         )
 

@@ -44,15 +44,7 @@ def test_the_graph_finds_the_planted_rings_with_high_recall_and_precision() -> N
     identity = SimulatedSources(population).identity.identities(ids)
     graph = FraudGraph()
     for i in ids.tolist():
-        graph.add(
-            i,
-            Identity(
-                int(identity.device_id[i]),
-                int(identity.phone_id[i]),
-                int(identity.card_id[i]),
-                int(identity.address_id[i]),
-            ),
-        )
+        graph.add(i, Identity.from_batch(identity, i))
     flagged = np.array(graph.cluster_sizes(ids.tolist())) >= 6
     fraud = population.ring_of(ids) >= 0
     recall = (flagged & fraud).sum() / fraud.sum()
