@@ -22,7 +22,7 @@ from puhui.compliance.profile import load_profile
 from puhui.credit.application import Application
 from puhui.credit.features import FEATURE_NAMES
 from puhui.credit.service import accept_offer, decide_application
-from puhui.credit.strategy import per_borrower_cap
+from puhui.credit.strategy import borrower_cap
 from puhui.sim.applications import application_for
 from puhui.sim.dataset import DatasetSpec, build_dataset
 from puhui.sim.population import ApplicantKind
@@ -72,7 +72,7 @@ def decide_and_accept(
     at once (loan booked, disbursal posted) in a second transaction, as a channel would."""
     engine = fresh_database(database, "decisions")
     profile = load_profile()
-    cap = per_borrower_cap(profile, is_merchant=True, on=DAY)
+    cap = borrower_cap(profile, underwriting.engine.config.lender, is_merchant=True, on=DAY)
     decided, whole_path = [], []
     approved = 0
     started = time.perf_counter()
@@ -146,6 +146,7 @@ def main() -> None:
             first_day=DAY,
             model_directory=OUT / f"decision-model-{args.model}",
             model_kind=args.model,
+            net_assets_minor=500_000_000_00,
         ),
         load_profile(),
     )

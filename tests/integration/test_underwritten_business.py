@@ -14,7 +14,7 @@ from puhui.batch.verify import verify
 from puhui.compliance.profile import JurisdictionProfile, load_profile
 from puhui.credit.fraud import Identity
 from puhui.sim.business import Simulation
-from puhui.sim.demo import fund_platform
+from puhui.sim.demo import OPENING_CAPITAL_MINOR, fund_platform
 from puhui.sim.portfolio import ENGINE_PRODUCTS, plan_portfolio
 from puhui.sim.underwriting import Underwriting, UnderwritingSpec, build_underwriting
 from puhui.storage.tables import loans
@@ -33,6 +33,7 @@ def underwriting(tmp_path_factory: pytest.TempPathFactory) -> Underwriting:
         seed=7,  # a population with two planted fraud rings among the history
         first_day=FIRST_DAY,
         model_directory=tmp_path_factory.mktemp("model"),
+        net_assets_minor=OPENING_CAPITAL_MINOR,
     )
     return build_underwriting(spec, load_profile())
 

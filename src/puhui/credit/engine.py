@@ -31,6 +31,7 @@ from puhui.credit.features import (
     row,
 )
 from puhui.credit.fraud import FraudAssessment, FraudGraph, Identity
+from puhui.credit.lender import LenderFigures
 from puhui.credit.rules import RuleAction, RuleSet
 from puhui.credit.scoring import Score, Scorer
 from puhui.credit.strategy import LimitInputs, Outcome, Strategy, choose_strategy, offer_terms
@@ -64,6 +65,7 @@ class EngineConfig:
     champion: Strategy
     profile: JurisdictionProfile
     products: Mapping[str, Product]
+    lender: LenderFigures | None = None  # needed where the profile caps concentration
     challenger: Strategy | None = None
     challenger_share: float = 0.0
     blocked_applicants: frozenset[int] = frozenset()
@@ -303,6 +305,7 @@ class DecisionEngine:
                 requested_periods=application.periods,
             ),
             profile=self.config.profile,
+            lender=self.config.lender,
             on=application.business_date,
         )
         if terms.outcome is not Outcome.APPROVE or terms.annual_rate is None:

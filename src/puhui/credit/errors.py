@@ -31,3 +31,9 @@ class DecisionNotFound(NotFound):
 
 class OfferNotAcceptable(PuhuiError):
     code = "offer_not_acceptable"
+
+
+class LenderFiguresMissing(InvalidInput):
+    """The lender's net assets are needed for a regulatory limit and are not configured."""
+
+    code = "lender_figures_missing"

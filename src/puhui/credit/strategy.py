@@ -21,7 +21,8 @@ from typing import Any
 import yaml
 
 from puhui.compliance.profile import JurisdictionProfile
-from puhui.credit.errors import InvalidStrategy
+from puhui.credit.errors import InvalidStrategy, LenderFiguresMissing
+from puhui.credit.lender import LenderFigures
 
 HASH_BUCKETS = 10_000
 
@@ -94,33 +95,58 @@ class LimitInputs:
     requested_periods: int
 
 
-def per_borrower_cap(profile: JurisdictionProfile, *, is_merchant: bool, on: date) -> int:
-    """The most one borrower may owe the lender on `on` (business and consumer caps differ)."""
+def borrower_caps(
+    profile: JurisdictionProfile, lender: LenderFigures | None, *, is_merchant: bool, on: date
+) -> dict[str, int]:
+    """The regulatory caps on what one borrower may owe the lender on `on`: the per-borrower
+    balance cap (business and consumer differ) and, where the profile sets one, the
+    concentration cap (a share of the lender's net assets)."""
     key = (
         "per_borrower_balance_business_minor"
         if is_merchant
         else "per_borrower_balance_consumer_minor"
     )
-    return int(profile.value(key, on))
+    caps = {"per-borrower cap": int(profile.value(key, on))}
+    share = profile.value_or_none("single_borrower_net_assets_share", on)
+    if share is not None:
+        if lender is None:
+            raise LenderFiguresMissing(
+                "the profile limits one borrower to a share of the lender's net assets; "
+                "configure the lender's net assets (LenderFigures)"
+            )
+        net_assets = Decimal(lender.net_assets_on(on))
+        caps["concentration cap"] = int(net_assets * Decimal(str(share)))
+    return caps
+
+
+def borrower_cap(
+    profile: JurisdictionProfile, lender: LenderFigures | None, *, is_merchant: bool, on: date
+) -> int:
+    """The lowest of `borrower_caps`: what acceptance checks an offer against."""
+    return min(borrower_caps(profile, lender, is_merchant=is_merchant, on=on).values())
 
 
 def offer_terms(
-    strategy: Strategy, *, pd: float, inputs: LimitInputs, profile: JurisdictionProfile, on: date
+    strategy: Strategy,
+    *,
+    pd: float,
+    inputs: LimitInputs,
+    profile: JurisdictionProfile,
+    lender: LenderFigures | None,
+    on: date,
 ) -> Terms:
     """Outcome, limit and price for one applicant under `strategy` and the profile in force."""
     band = strategy.band_for(pd)
     periods = min(inputs.requested_periods, strategy.max_periods)
     if band.outcome is not Outcome.APPROVE:
         return Terms(band.outcome, band.name, 0, None, periods, f"band {band.name}")
-    borrower_cap = per_borrower_cap(profile, is_merchant=inputs.is_merchant, on=on) - (
-        inputs.existing_exposure_minor
-    )
     candidates = {
         "requested amount": inputs.requested_minor,
         "product maximum": inputs.product_max_minor,
         "income or sales multiple": int(band.income_multiple * inputs.monthly_income_minor),
-        "per-borrower cap": borrower_cap,
     }
+    for name, cap in borrower_caps(profile, lender, is_merchant=inputs.is_merchant, on=on).items():
+        candidates[name] = cap - inputs.existing_exposure_minor
     if not inputs.is_merchant:
         share = profile.value_or_none("consumer_income_share_cap", on)
         if share is not None:

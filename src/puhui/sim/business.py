@@ -23,7 +23,7 @@ from puhui.core.errors import PuhuiError
 from puhui.credit.decision import DecisionRecord
 from puhui.credit.errors import OfferNotAcceptable
 from puhui.credit.service import accept_offer, decide_application
-from puhui.credit.strategy import Outcome, per_borrower_cap
+from puhui.credit.strategy import Outcome, borrower_cap
 from puhui.loans import service
 from puhui.loans.products import ProductKind
 from puhui.sim.applications import application_for
@@ -159,7 +159,12 @@ class Simulation:
         self.stats.funnel.record(decision, will_default=planned.behaviour is Behaviour.DEFAULTER)
         if decision.outcome != Outcome.APPROVE.value:
             return None
-        cap = per_borrower_cap(self.profile, is_merchant=application.kind == "merchant", on=day)
+        cap = borrower_cap(
+            self.profile,
+            underwriting.engine.config.lender,
+            is_merchant=application.kind == "merchant",
+            on=day,
+        )
         try:
             accepted = accept_offer(
                 uow, application_id=application.application_id, as_of=day, cap_minor=cap

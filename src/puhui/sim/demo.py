@@ -81,6 +81,7 @@ def run_demo(
                 seed=settings.seed,
                 first_day=settings.first_day,
                 model_directory=settings.model_directory,
+                net_assets_minor=OPENING_CAPITAL_MINOR,
             ),
             profile,
         )

@@ -18,6 +18,7 @@ from puhui.compliance.profile import JurisdictionProfile
 from puhui.credit.engine import RULE_NAMES, DecisionEngine, EngineConfig
 from puhui.credit.features import FEATURE_NAMES
 from puhui.credit.fraud import FraudGraph, Identity
+from puhui.credit.lender import LenderFigures
 from puhui.credit.models import TrainedScorer, train_scorer
 from puhui.credit.rules import load_rule_set
 from puhui.credit.strategy import load_strategy, shipped_strategy
@@ -36,6 +37,7 @@ class UnderwritingSpec:
     seed: int
     first_day: date
     model_directory: Path
+    net_assets_minor: int  # the lender's paid-in capital: the concentration limit's base
     model_kind: str = "scorecard"
 
 
@@ -87,6 +89,7 @@ def build_underwriting(spec: UnderwritingSpec, profile: JurisdictionProfile) -> 
         champion=load_strategy(),
         profile=profile,
         products=load_catalog(),
+        lender=LenderFigures.of([(spec.first_day, spec.net_assets_minor)]),
         challenger=shipped_strategy("challenger"),
         challenger_share=CHALLENGER_SHARE,
     )

@@ -14,6 +14,7 @@ from puhui.credit.application import Application
 from puhui.credit.engine import RULE_NAMES, DecisionEngine, EngineConfig
 from puhui.credit.features import DESCRIPTIONS
 from puhui.credit.fraud import FraudGraph
+from puhui.credit.lender import LenderFigures
 from puhui.credit.rules import load_rule_set
 from puhui.credit.scoring import Reason, Score
 from puhui.credit.strategy import load_strategy
@@ -74,6 +75,7 @@ def engine(sources: object | None = None, graph: FraudGraph | None = None) -> De
         champion=load_strategy(),
         profile=load_profile(),
         products=load_catalog(),
+        lender=LenderFigures.of([(date(2024, 12, 31), 50_000_000_000)]),
     )
     return DecisionEngine(
         config,
