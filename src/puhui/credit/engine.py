@@ -18,6 +18,7 @@ import numpy as np
 
 from puhui.compliance.checks import check_annual_cost
 from puhui.compliance.profile import JurisdictionProfile
+from puhui.core.money import format_minor
 from puhui.credit.adapters import DataSources
 from puhui.credit.application import Application
 from puhui.credit.decision import DecisionRecord, Offer, ReasonRecord, inputs_hash, storable
@@ -203,8 +204,8 @@ class DecisionEngine:
         ):
             reason = ReasonRecord(
                 "AMOUNT_OUT_OF_RANGE",
-                f"{product.code} lends {product.min_principal_minor / 100:.2f}–"
-                f"{product.max_principal_minor / 100:.2f}",
+                f"{product.code} lends {format_minor(product.min_principal_minor)}–"
+                f"{format_minor(product.max_principal_minor)}",
                 "product",
             )
         elif product.allowed_periods and application.periods not in product.allowed_periods:

@@ -212,8 +212,8 @@ class Product:
         """Refuse an amount or term this product does not offer."""
         if not self.min_principal_minor <= principal_minor <= self.max_principal_minor:
             raise InvalidProduct(
-                f"{self.code} lends {self.min_principal_minor / 100:.2f}–"
-                f"{self.max_principal_minor / 100:.2f} {self.currency.code}"
+                f"{self.code} lends {format_minor(self.min_principal_minor)}–"
+                f"{format_minor(self.max_principal_minor)} {self.currency.code}"
             )
         if self.allowed_periods and periods not in self.allowed_periods:
             raise InvalidProduct(f"{self.code} offers {list(self.allowed_periods)} instalments")

@@ -21,6 +21,7 @@ from decimal import Decimal, localcontext
 from fractions import Fraction
 
 from puhui.core.dates import year_fraction
+from puhui.core.money import format_minor
 from puhui.core.rounding import allocate_largest_remainder, round_fraction, round_to_multiple
 from puhui.loans.apr import AnnualisedRate, annualised_rate
 from puhui.loans.errors import InvalidTerms
@@ -149,8 +150,8 @@ def level_amount(terms: ScheduleTerms, balance_minor: int, factors: list[Fractio
         level = min(level - multiple, _floor_to_multiple(payment, multiple))
     if level <= 0:
         raise InvalidTerms(
-            f"the instalment ({payment / 100:.2f}) is smaller than the instalment multiple "
-            f"({terms.instalment_multiple_minor / 100:.2f}); lower the multiple or the periods"
+            f"the instalment ({format_minor(round(payment))}) is smaller than the instalment multiple "
+            f"({format_minor(terms.instalment_multiple_minor)}); lower the multiple or the periods"
         )
     return level
 
@@ -164,8 +165,8 @@ def level_principal(terms: ScheduleTerms, balance_minor: int, periods: int) -> i
         level = _floor_to_multiple(exact, terms.instalment_multiple_minor)
     if level <= 0:
         raise InvalidTerms(
-            f"the principal per period ({exact / 100:.2f}) is smaller than the instalment "
-            f"multiple ({terms.instalment_multiple_minor / 100:.2f}); lower the multiple"
+            f"the principal per period ({format_minor(round(exact))}) is smaller than the instalment "
+            f"multiple ({format_minor(terms.instalment_multiple_minor)}); lower the multiple"
         )
     return level
 
