@@ -1,5 +1,6 @@
 """The simulated lender with underwriting: every cash loan and BNPL plan is an application the
-engine decided, and only approved offers become loans, on the terms offered."""
+engine decided, only approved offers become loans, on the terms offered, and every stored
+decision replays to the same outcome."""
 
 from __future__ import annotations
 
@@ -74,6 +75,17 @@ def test_only_approved_offers_become_loans_on_the_offered_terms(
             assert loan.terms.principal_minor == record.offer.amount_minor
             assert loan.terms.principal_minor <= planned.principal_minor
             assert loan.terms.annual_rate == Decimal(record.offer.annual_rate)
+        for planned in applications:  # every stored decision replays to itself
+            found = uow.decisions.find(planned.key)
+            assert found is not None
+            stored, application = found
+            again = underwriting.engine.replay(stored, application)
+            assert (again.outcome, again.offer, again.reasons, again.pd) == (
+                stored.outcome,
+                stored.offer,
+                stored.reasons,
+                stored.pd,
+            )
     with database.connect() as connection:
         references = connection.execute(
             sa.select(loans.c.borrower_ref).where(loans.c.borrower_ref.like("applicant-%"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated
 
 import typer
@@ -36,7 +37,7 @@ def explain_command(
         console.print(
             f"offer: {format_minor(offer.amount_minor)} over {offer.periods} periods, "
             f"[bold]APR {offer.apr_nominal_percent} %[/] (contract rate "
-            f"{float(offer.annual_rate) * 100:.2f} %), band {offer.band}, "
+            f"{Decimal(offer.annual_rate) * 100:.2f} %), band {offer.band}, "
             f"first instalment {format_minor(offer.first_instalment_minor)}"
         )
     if record.reasons:

@@ -150,8 +150,9 @@ def level_amount(terms: ScheduleTerms, balance_minor: int, factors: list[Fractio
         level = min(level - multiple, _floor_to_multiple(payment, multiple))
     if level <= 0:
         raise InvalidTerms(
-            f"the instalment ({format_minor(round(payment))}) is smaller than the instalment multiple "
-            f"({format_minor(terms.instalment_multiple_minor)}); lower the multiple or the periods"
+            f"the instalment ({format_minor(round(payment))}) is smaller than the instalment "
+            f"multiple ({format_minor(terms.instalment_multiple_minor)}); lower the multiple or "
+            "the periods"
         )
     return level
 
@@ -165,8 +166,9 @@ def level_principal(terms: ScheduleTerms, balance_minor: int, periods: int) -> i
         level = _floor_to_multiple(exact, terms.instalment_multiple_minor)
     if level <= 0:
         raise InvalidTerms(
-            f"the principal per period ({format_minor(round(exact))}) is smaller than the instalment "
-            f"multiple ({format_minor(terms.instalment_multiple_minor)}); lower the multiple"
+            f"the principal per period ({format_minor(round(exact))}) is smaller than the "
+            f"instalment multiple ({format_minor(terms.instalment_multiple_minor)}); lower the "
+            "multiple"
         )
     return level
 
