@@ -15,6 +15,7 @@ figures: Taiwan scorecard train + validate + save, single prediction p50/p99, ba
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import tempfile
 import time
@@ -34,7 +35,9 @@ from puhui.modeling.data import holdout_split, load_labelled_csv
 from puhui.modeling.registry import save_model
 from puhui.modeling.training import evaluate_model, new_model
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DATA = Path(
+    os.environ.get("PUHUI_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
+)
 DATA_SETS = {
     "taiwan": (DATA / "taiwan_credit_default.csv", "default.payment.next.month", "1"),
     "german": (DATA / "german_credit.csv", "creditability", "bad"),

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-GERMAN = Path(__file__).resolve().parents[4] / "shared" / "data" / "german_credit.csv"
+
+def shared_data() -> Path:
+    """The team's public data sets: $PUHUI_SHARED_DATA, else a `shared/data` beside any parent
+    of this checkout, else the machine's /work/shared/data (a clone elsewhere, as in /tmp)."""
+    if "PUHUI_SHARED_DATA" in os.environ:
+        return Path(os.environ["PUHUI_SHARED_DATA"])
+    for parent in Path(__file__).resolve().parents:
+        if (parent / "shared" / "data").is_dir():
+            return parent / "shared" / "data"
+    return Path("/work/shared/data")
+
+
+GERMAN = shared_data() / "german_credit.csv"
 
 
 def synthetic_applicants(rows: int, *, bad_rate: float, seed: int) -> pd.DataFrame:
