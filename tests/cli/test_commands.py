@@ -158,7 +158,7 @@ def test_demo_runs_a_small_year_and_verifies(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "loans booked" in result.stdout
-    assert "general ledger equals the loans' sub-ledgers" in result.stdout
+    assert "general ledger equals the loans' and lines' sub-ledgers" in result.stdout
     assert "FAILED" not in result.stdout
     assert (tmp_path / "puhui-demo.db").exists()
     assert "decision funnel" in result.stdout

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -51,3 +53,21 @@ def snapshot(engine: sa.Engine) -> dict[str, Any]:
 def count(engine: sa.Engine, table: str) -> int:
     with engine.connect() as connection:
         return int(connection.exec_driver_sql(f"SELECT COUNT(*) FROM {table}").scalar() or 0)
+
+
+def race(target: Callable[..., None], argument_lists: list[tuple[Any, ...]]) -> list[Any]:
+    """Run `target(*arguments, barrier, results)` in one spawned process per argument list,
+    released together by a barrier; returns what the processes put on `results`."""
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(len(argument_lists))
+    results = context.Queue()
+    processes = [
+        context.Process(target=target, args=(*arguments, barrier, results))
+        for arguments in argument_lists
+    ]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=60)
+        assert process.exitcode == 0
+    return [results.get(timeout=5) for _ in argument_lists]

@@ -17,7 +17,7 @@ from puhui.loans.errors import EndOfDayRunning
 from puhui.storage.engine import make_engine
 from puhui.storage.uow import SqlUnitOfWork
 from tests.conftest import _reset_postgres, postgres_url
-from tests.integration.helpers import count
+from tests.integration.helpers import count, race
 
 pytestmark = pytest.mark.postgres
 DAY = date(2025, 3, 31)
@@ -44,19 +44,7 @@ def _repay(
 
 
 def _race(loan_id: int, keys: list[str]) -> list[tuple[str, int]]:
-    context = multiprocessing.get_context("spawn")
-    barrier = context.Barrier(len(keys))
-    results = context.Queue()
-    processes = [
-        context.Process(target=_repay, args=(postgres_url(), loan_id, key, barrier, results))
-        for key in keys
-    ]
-    for process in processes:
-        process.start()
-    for process in processes:
-        process.join(timeout=60)
-        assert process.exitcode == 0
-    return [results.get(timeout=5) for _ in keys]
+    return race(_repay, [(postgres_url(), loan_id, key) for key in keys])
 
 
 @pytest.fixture
@@ -118,18 +106,7 @@ def _book(
 
 def test_the_same_booking_sent_twice_at_once_books_one_loan(postgres_engine: sa.Engine) -> None:
     _reset_postgres(postgres_engine)
-    context = multiprocessing.get_context("spawn")
-    barrier = context.Barrier(2)
-    results = context.Queue()
-    processes = [
-        context.Process(target=_book, args=(postgres_url(), barrier, results)) for _ in range(2)
-    ]
-    for process in processes:
-        process.start()
-    for process in processes:
-        process.join(timeout=60)
-        assert process.exitcode == 0
-    ids = [results.get(timeout=5), results.get(timeout=5)]
+    ids = race(_book, [(postgres_url(),), (postgres_url(),)])
     assert ids[0] == ids[1]
     assert count(postgres_engine, "loans") == 1
 

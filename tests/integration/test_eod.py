@@ -146,7 +146,7 @@ def test_verify_finds_a_posting_slipped_into_the_journal(
     failed = {c.name for c in report.checks if not c.ok}
     assert "every entry balances" in failed
     assert "trial balance is zero" in failed
-    assert "general ledger equals the loans' sub-ledgers" in failed
+    assert "general ledger equals the loans' and lines' sub-ledgers" in failed
 
 
 def test_verify_finds_a_loan_row_edited_behind_the_ledgers_back(

@@ -4,10 +4,12 @@ Checks, each reported with what failed:
 1. every journal entry has two or more postings and balances per currency;
 2. the trial balance is zero;
 3. the journal tables refuse UPDATE and DELETE (the triggers are installed);
-4. for every account and funder, the general ledger equals the sum of the loans' sub-ledgers;
+4. for every account and funder, the general ledger equals the sum of the loans' and credit
+   lines' sub-ledgers;
 5. every loan's sub-ledger is internally consistent (owed = lent + earned − received …);
 6. every loan's principal postings equal its principal receivable;
-7. every loan's instalment rows add up to its stored balances.
+7. every loan's instalment rows add up to its stored balances;
+8. every credit line's sub-ledger is consistent and no bucket is negative.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class Check:
 class VerifyReport:
     checks: list[Check] = field(default_factory=list)
     loans: int = 0
+    lines: int = 0
     entries: int = 0
     postings: int = 0
 
@@ -148,6 +151,7 @@ def _check_loans(connection: sa.Connection, report: VerifyReport) -> None:
             strict=True,
         ):
             principal_failures.append(f"loan {loan_id}: principal postings {got}, loan {want}")
+    line_failures = _add_line_expectations(connection, expected, report)
     ledger = JournalRepository(connection).balances()
     general: dict[tuple[str, str], int] = defaultdict(int)
     for (account, funder, _currency), amount in ledger.items():
@@ -163,13 +167,50 @@ def _check_loans(connection: sa.Connection, report: VerifyReport) -> None:
         if got != want:
             mismatches.append(f"{account}/{funder}: ledger {got}, loans {want}")
     report.add(
-        "general ledger equals the loans' sub-ledgers",
+        "general ledger equals the loans' and lines' sub-ledgers",
         mismatches,
-        f"{report.loans} loans, {len(expected)} account/funder balances",
+        f"{report.loans} loans, {report.lines} lines, {len(expected)} account/funder balances",
     )
+    report.add("every credit line's sub-ledger is consistent", line_failures)
     report.add("every loan's sub-ledger is consistent", identity_failures)
     report.add("every loan's principal postings equal its receivable", principal_failures)
     report.add("instalment rows add up to loan balances", _instalment_mismatches(connection))
+
+
+_LINE_SUMS = (
+    "SELECT funder, COUNT(*), SUM(purchase_minor + cash_minor + converted_minor), "
+    "SUM(interest_minor), SUM(fee_minor), SUM(credit_minor), SUM(interest_income_minor), "
+    "SUM(fee_income_minor), SUM(received_minor + refunds_in_minor - lent_minor - paid_out_minor) "
+    "FROM credit_lines GROUP BY funder"
+)
+_LINE_ACCOUNTS = (
+    (Account.LINE_PRINCIPAL_RECEIVABLE, 1),
+    (Account.LINE_INTEREST_RECEIVABLE, 1),
+    (Account.LINE_FEE_RECEIVABLE, 1),
+    (Account.LINE_CREDIT_BALANCE, -1),
+    (Account.LINE_INTEREST_INCOME, -1),
+    (Account.LINE_FEE_INCOME, -1),
+    (Account.CASH, 1),
+)
+_LINE_BROKEN = (
+    "SELECT id FROM credit_lines WHERE purchase_minor < 0 OR cash_minor < 0 "
+    "OR converted_minor < 0 OR interest_minor < 0 OR fee_minor < 0 OR credit_minor < 0 "
+    "OR purchase_minor + cash_minor + converted_minor + interest_minor + fee_minor "
+    "- credit_minor <> lent_minor + interest_income_minor + fee_income_minor - received_minor "
+    "- refunds_in_minor + paid_out_minor ORDER BY id"
+)
+
+
+def _add_line_expectations(
+    connection: sa.Connection, expected: dict[tuple[str, str], int], report: VerifyReport
+) -> list[str]:
+    """Add the lines' sub-ledgers to what the ledger must hold; returns inconsistent lines."""
+    for funder, count, *sums in connection.exec_driver_sql(_LINE_SUMS).all():
+        report.lines += int(count)
+        for (account, sign), total in zip(_LINE_ACCOUNTS, sums, strict=True):
+            expected[(account.value, str(funder))] += sign * int(total or 0)
+    broken = connection.exec_driver_sql(_LINE_BROKEN).scalars().all()
+    return [f"line {line_id}: sub-ledger inconsistent or negative" for line_id in broken]
 
 
 def _add_expected(balances: LoanBalances, expected: dict[tuple[str, str], int]) -> None:

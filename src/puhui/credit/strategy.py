@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from puhui.compliance.exposure import borrower_caps as exposure_caps
 from puhui.compliance.profile import JurisdictionProfile
 from puhui.credit.errors import InvalidStrategy, LenderFiguresMissing
 from puhui.credit.lender import LenderFigures
@@ -98,25 +99,15 @@ class LimitInputs:
 def borrower_caps(
     profile: JurisdictionProfile, lender: LenderFigures | None, *, is_merchant: bool, on: date
 ) -> dict[str, int]:
-    """The regulatory caps on what one borrower may owe the lender on `on`: the per-borrower
-    balance cap (business and consumer differ) and, where the profile sets one, the
-    concentration cap (a share of the lender's net assets)."""
-    key = (
-        "per_borrower_balance_business_minor"
-        if is_merchant
-        else "per_borrower_balance_consumer_minor"
-    )
-    caps = {"per-borrower cap": int(profile.value(key, on))}
-    share = profile.value_or_none("single_borrower_net_assets_share", on)
-    if share is not None:
-        if lender is None:
-            raise LenderFiguresMissing(
-                "the profile limits one borrower to a share of the lender's net assets; "
-                "configure the lender's net assets (LenderFigures)"
-            )
-        net_assets = Decimal(lender.net_assets_on(on))
-        caps["concentration cap"] = int(net_assets * Decimal(str(share)))
-    return caps
+    """The regulatory caps on what one borrower may owe the lender on `on` (see
+    `compliance.exposure.borrower_caps`), with the lender's net assets from its figures."""
+    if lender is None and profile.value_or_none("single_borrower_net_assets_share", on):
+        raise LenderFiguresMissing(
+            "the profile limits one borrower to a share of the lender's net assets; "
+            "configure the lender's net assets (LenderFigures)"
+        )
+    net_assets = None if lender is None else lender.net_assets_on(on)
+    return exposure_caps(profile, is_merchant=is_merchant, on=on, net_assets_minor=net_assets)
 
 
 def borrower_cap(

@@ -36,6 +36,13 @@ class Account(StrEnum):
     PENALTY_INCOME = "penalty_income"
     RECOVERY_INCOME = "recovery_income"
     WRITE_OFF_EXPENSE = "write_off_expense"
+    # Revolving credit lines keep their own control accounts, reconciled to the lines.
+    LINE_PRINCIPAL_RECEIVABLE = "line_principal_receivable"
+    LINE_INTEREST_RECEIVABLE = "line_interest_receivable"
+    LINE_FEE_RECEIVABLE = "line_fee_receivable"
+    LINE_CREDIT_BALANCE = "line_credit_balance"
+    LINE_INTEREST_INCOME = "line_interest_income"
+    LINE_FEE_INCOME = "line_fee_income"
 
     @property
     def account_type(self) -> AccountType:
@@ -55,6 +62,12 @@ ACCOUNT_TYPES: dict[Account, AccountType] = {
     Account.PENALTY_INCOME: AccountType.INCOME,
     Account.RECOVERY_INCOME: AccountType.INCOME,
     Account.WRITE_OFF_EXPENSE: AccountType.EXPENSE,
+    Account.LINE_PRINCIPAL_RECEIVABLE: AccountType.ASSET,
+    Account.LINE_INTEREST_RECEIVABLE: AccountType.ASSET,
+    Account.LINE_FEE_RECEIVABLE: AccountType.ASSET,
+    Account.LINE_CREDIT_BALANCE: AccountType.LIABILITY,
+    Account.LINE_INTEREST_INCOME: AccountType.INCOME,
+    Account.LINE_FEE_INCOME: AccountType.INCOME,
 }
 
 PLATFORM_FUNDER = "platform"

@@ -1,4 +1,4 @@
-"""Decision records (append-only) and borrowers' exposure across all their live loans."""
+"""Decision records (append-only) and borrowers' exposure across their live loans and lines."""
 
 from __future__ import annotations
 
@@ -14,8 +14,10 @@ _INSERT = (
     "application_hash, record, application) VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
 _EXPOSURE = (
-    "SELECT COALESCE(SUM(principal_outstanding_minor), 0) FROM loans "
-    "WHERE borrower_ref = ? AND status IN ('active', 'overdue')"
+    "SELECT (SELECT COALESCE(SUM(principal_outstanding_minor), 0) FROM loans "
+    "WHERE borrower_ref = ? AND status IN ('active', 'overdue')) + "
+    "(SELECT COALESCE(SUM(purchase_minor + cash_minor + converted_minor + held_minor), 0) "
+    "FROM credit_lines WHERE borrower_ref = ?)"
 )
 
 
@@ -49,5 +51,6 @@ class ExposureRepository:
         self._driver = Driver(connection)
 
     def outstanding_principal(self, borrower_ref: str) -> int:
-        row = self._driver.one(_EXPOSURE, (borrower_ref,))
+        """Principal the borrower owes on live loans and lines, plus his open checkout holds."""
+        row = self._driver.one(_EXPOSURE, (borrower_ref, borrower_ref))
         return int(row[0]) if row else 0

@@ -258,4 +258,127 @@ decisions = sa.Table(
     sa.Index("ix_decisions_applicant_id", "applicant_id"),
 )
 
-APPEND_ONLY_TABLES = ("journal_entries", "postings", "loan_events", "decisions")
+line_products = sa.Table(
+    "line_products",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("code", sa.String(64), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("definition", sa.Text, nullable=False),
+    sa.UniqueConstraint("code", "version"),
+)
+
+_LINE_MONEY = (
+    "purchase",
+    "cash",
+    "converted",
+    "interest",
+    "fee",
+    "credit",
+    "interest_income",
+    "fee_income",
+    "lent",
+    "received",
+    "refunds_in",
+    "paid_out",
+)
+"""The line's sub-ledger columns (`<name>_minor`), in `LineBalances` order."""
+
+credit_lines = sa.Table(
+    "credit_lines",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("borrower_ref", sa.String(64), nullable=False, index=True),
+    sa.Column("line_product_id", sa.Integer, sa.ForeignKey("line_products.id"), nullable=False),
+    sa.Column("funder", sa.String(64), sa.ForeignKey("funders.code"), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("opened_on", sa.Date, nullable=False),
+    sa.Column("statement_day", sa.Integer, nullable=False),
+    sa.Column("granted_limit_minor", Money, nullable=False),
+    sa.Column("monthly_income_minor", Money, nullable=False),
+    sa.Column("self_set_limit_minor", Money, nullable=True),
+    sa.Column("temporary_limit_minor", Money, nullable=True),
+    sa.Column("temporary_until", sa.Date, nullable=True),
+    sa.Column("spending_cap_minor", Money, nullable=True),
+    sa.Column("cooling_off_until", sa.Date, nullable=True),
+    *(sa.Column(f"{name}_minor", Money, nullable=False, default=0) for name in _LINE_MONEY),
+    sa.Column("held_minor", Money, nullable=False, default=0),
+    sa.Column("accrued_through", sa.Date, nullable=False),
+    sa.Column("revolving", sa.Boolean, nullable=False, default=False),
+    sa.Column("last_statement_on", sa.Date, nullable=True),
+    sa.Column("due_on", sa.Date, nullable=True),
+    sa.Column("due_judged", sa.Boolean, nullable=False, default=True),
+    sa.Column("statement_due_minor", Money, nullable=False, default=0),
+    sa.Column("minimum_due_minor", Money, nullable=False, default=0),
+    sa.Column("overdue_since", sa.Date, nullable=True),
+    sa.Column("plans", sa.Text, nullable=False, default="[]"),
+    sa.Column("behaviour_score", sa.Integer, nullable=True),
+    sa.Column("idempotency_key", sa.String(200), nullable=False, unique=True),
+    sa.Index("ix_credit_lines_statement_day", "statement_day"),
+)
+
+line_orders = sa.Table(
+    "line_orders",
+    metadata,
+    sa.Column(
+        "line_id",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        sa.ForeignKey("credit_lines.id"),
+        primary_key=True,
+    ),
+    sa.Column("order_id", sa.String(100), primary_key=True),
+    sa.Column("amount_minor", Money, nullable=False),
+    sa.Column("authorised_on", sa.Date, nullable=False),
+    sa.Column("expires_on", sa.Date, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("captured_minor", Money, nullable=False, default=0),
+    sa.Column("refunded_minor", Money, nullable=False, default=0),
+    sa.Column("plan_id", sa.String(120), nullable=True),
+    sa.Index("ix_line_orders_open", "line_id", "status", "authorised_on"),
+)
+
+line_operations = sa.Table(
+    "line_operations",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("idempotency_key", sa.String(200), nullable=False, unique=True),
+    sa.Column("line_id", sa.BigInteger, nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("request_hash", sa.String(64), nullable=False),
+    sa.Column("outcome", sa.Text, nullable=False),
+    sa.Column("entry_id", sa.BigInteger, nullable=True),
+)
+
+line_events = sa.Table(
+    "line_events",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("line_id", sa.BigInteger, nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("business_date", sa.Date, nullable=False),
+    sa.Column("amount_minor", Money, nullable=False),
+    sa.Column("reason_code", sa.String(64), nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.Index("ix_line_events_line_id", "line_id", "business_date"),
+)
+
+line_statements = sa.Table(
+    "line_statements",
+    metadata,
+    sa.Column("line_id", sa.BigInteger, primary_key=True),
+    sa.Column("statement_date", sa.Date, primary_key=True),
+    sa.Column("due_date", sa.Date, nullable=False),
+    sa.Column("statement_balance_minor", Money, nullable=False),
+    sa.Column("minimum_payment_minor", Money, nullable=False),
+    sa.Column("document", sa.Text, nullable=False),
+)
+
+APPEND_ONLY_TABLES = (
+    "journal_entries",
+    "postings",
+    "loan_events",
+    "decisions",
+    "line_events",
+    "line_statements",
+)

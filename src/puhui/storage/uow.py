@@ -17,6 +17,7 @@ from puhui.storage.event_repository import EventRepository
 from puhui.storage.facility_repository import FacilityRepository
 from puhui.storage.funder_repository import FunderRepository
 from puhui.storage.journal_repository import JournalRepository
+from puhui.storage.line_repository import LineRepository
 from puhui.storage.loan_repository import LoanRepository
 from puhui.storage.product_repository import ProductRepository
 
@@ -55,6 +56,7 @@ class SqlUnitOfWork:
         self._journal = JournalRepository(self.connection)
         self._decisions = DecisionRepository(self.connection)
         self._exposure = ExposureRepository(self.connection)
+        self._lines = LineRepository(self.connection)
 
     def _open(self) -> SqlUnitOfWork:
         if self._transaction is None:
@@ -96,6 +98,10 @@ class SqlUnitOfWork:
     @property
     def exposure(self) -> ExposureRepository:
         return self._open()._exposure
+
+    @property
+    def lines(self) -> LineRepository:
+        return self._open()._lines
 
     def commit(self) -> None:
         if self._transaction is not None:

@@ -1,0 +1,1 @@
+"""Revolving credit lines: checkout holds, purchases, cash draws, statements, instalments."""

@@ -1,0 +1,524 @@
+"""Credit-line use cases: open, check out, draw, pay, convert, cut statements, change limits.
+
+Each use case takes a unit of work and the business date and never commits. Money-moving
+operations are idempotent by the caller's key: the first outcome is stored with a hash of the
+request, a replay returns it, the same key with another request is refused. The line row is
+locked for the read-modify-write and every authorisation, draw and limit grant also takes the
+borrower's lock, so two concurrent checkouts cannot together pass the borrower's caps.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from puhui.compliance.exposure import borrower_caps
+from puhui.core.errors import Conflict
+from puhui.ledger.accounts import PLATFORM_FUNDER
+from puhui.ledger.service import post_entry
+from puhui.lines.accounting import line_entry
+from puhui.lines.errors import LineRefused
+from puhui.lines.line import CreditLine
+from puhui.lines.ports import LinesUnitOfWork
+from puhui.lines.products import LineProduct, load_line_catalog
+from puhui.lines.responsible import (
+    BorrowerFacts,
+    check_eligible,
+    headroom,
+    in_cooling_off,
+    spending_prompts,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LineOpened:
+    line_id: int
+    limit_minor: int
+    requested_minor: int
+    binding_cap: str
+
+
+def _product(code: str, catalog: dict[str, LineProduct] | None) -> LineProduct:
+    products = catalog or load_line_catalog()
+    if code not in products:
+        raise LineRefused(
+            "unknown_product", f"no credit-line product {code!r}; use one of {sorted(products)}"
+        )
+    return products[code]
+
+
+def _committed_elsewhere(uow: LinesUnitOfWork, borrower_ref: str, line: CreditLine | None) -> int:
+    """Loans' principal plus every open line's limit (or use, if larger), except `line`."""
+    lines_used, lines_limits = uow.lines.exposure(borrower_ref)
+    loans = uow.exposure.outstanding_principal(borrower_ref) - lines_used
+    committed = loans + max(lines_used, lines_limits)
+    if line is not None:
+        committed -= max(line.exposure_minor, line.granted_limit_minor)
+    return max(0, committed)
+
+
+def open_line(
+    uow: LinesUnitOfWork,
+    *,
+    borrower_ref: str,
+    facts: BorrowerFacts,
+    product_code: str,
+    requested_limit_minor: int,
+    statement_day: int,
+    as_of: date,
+    idempotency_key: str,
+    funder: str = PLATFORM_FUNDER,
+    net_assets_minor: int | None = None,
+    catalog: dict[str, LineProduct] | None = None,
+) -> LineOpened:
+    """Open a line with the largest limit up to the request that every cap allows."""
+    uow.events.lock_key(f"borrower:{borrower_ref}")
+    existing = uow.lines.find_opened(idempotency_key)
+    if existing is not None:
+        line = uow.lines.get(existing, on=as_of)
+        return LineOpened(existing, line.granted_limit_minor, requested_limit_minor, "replay")
+    product = _product(product_code, catalog)
+    check_eligible(uow.profile, facts, as_of)
+    room = headroom(
+        uow.profile,
+        facts,
+        committed_minor=_committed_elsewhere(uow, borrower_ref, None),
+        on=as_of,
+        net_assets_minor=net_assets_minor,
+    )
+    limit = min(requested_limit_minor, product.max_limit_minor, room.minor)
+    if limit <= 0:
+        raise LineRefused(
+            "no_headroom", f"the borrower has no room under the {room.binding_cap}; no line opened"
+        )
+    line = CreditLine(
+        line_id=0,
+        borrower_ref=borrower_ref,
+        product=product,
+        funder=funder,
+        opened_on=as_of,
+        statement_day=statement_day,
+        granted_limit_minor=limit,
+        monthly_income_minor=facts.monthly_income_minor,
+    )
+    binding = room.binding_cap if limit == room.minor else "requested"
+    line.record("opened", as_of, limit, "line_granted", binding_cap=binding)
+    uow.lines.add(line, idempotency_key)
+    return LineOpened(line.line_id, limit, requested_limit_minor, binding)
+
+
+def _request_hash(kind: str, line_id: int, request: dict[str, Any]) -> str:
+    text = json.dumps({"kind": kind, "line": line_id, **request}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _operate(
+    uow: LinesUnitOfWork,
+    *,
+    line_id: int,
+    key: str,
+    kind: str,
+    request: dict[str, Any],
+    as_of: date,
+    action: Callable[[CreditLine], dict[str, Any]],
+    orders: Iterable[str] = (),
+) -> dict[str, Any]:
+    """Run `action` once per key: lock, replay check, change, post the entry, save."""
+    line = uow.lines.get(line_id, on=as_of, orders=orders)
+    request_hash = _request_hash(kind, line_id, request)
+    found = uow.lines.find_operation(key)
+    if found is not None:
+        stored_hash, stored_outcome, _ = found
+        if stored_hash != request_hash:
+            raise Conflict(
+                f"idempotency key {key!r} was used for a different request; use a new key"
+            )
+        return dict(json.loads(stored_outcome), replayed=True)
+    before = line.balances.copy()
+    outcome = action(line)
+    entry = line_entry(
+        idempotency_key=key,
+        kind=kind,
+        business_date=as_of,
+        line_id=line_id,
+        funder=line.funder,
+        currency=line.product.currency.code,
+        before=before,
+        after=line.balances,
+    )
+    entry_id = None if entry is None else post_entry(uow.journal, entry).entry_id
+    uow.lines.save(line)
+    uow.lines.record_operation(
+        key,
+        line_id=line_id,
+        kind=kind,
+        request_hash=request_hash,
+        outcome=json.dumps(outcome, sort_keys=True, default=str),
+        entry_id=entry_id,
+    )
+    return dict(outcome, replayed=False)
+
+
+def _check_caps(
+    uow: LinesUnitOfWork, line: CreditLine, amount_minor: int, as_of: date, net_assets: int | None
+) -> None:
+    """Everything the borrower owes or holds, plus `amount`, within the profile's caps."""
+    uow.events.lock_key(f"borrower:{line.borrower_ref}")
+    owed = uow.exposure.outstanding_principal(line.borrower_ref)
+    caps = borrower_caps(uow.profile, is_merchant=False, on=as_of, net_assets_minor=net_assets)
+    for name, cap in caps.items():
+        if owed + amount_minor > cap:
+            raise LineRefused(
+                "over_borrower_cap",
+                f"the borrower owes or holds {owed}; {amount_minor} more would pass the {name} "
+                f"of {cap}",
+            )
+
+
+def authorise(
+    uow: LinesUnitOfWork,
+    *,
+    line_id: int,
+    order_id: str,
+    amount_minor: int,
+    as_of: date,
+    net_assets_minor: int | None = None,
+) -> dict[str, Any]:
+    """Hold `amount` for a merchant order (idempotent by order id); returns prompts to show."""
+    line = uow.lines.get(line_id, on=as_of, orders=(order_id,))
+    replay = line.holds.get(order_id)
+    if replay is None:
+        _check_caps(uow, line, amount_minor, as_of, net_assets_minor)
+    spent_before = line.spent_minor(as_of)
+    used_before = line.balances.owed_minor + line.held_minor
+    hold = line.authorise(order_id, amount_minor, as_of)
+    prompts: list[str] = []
+    if replay is None:
+        prompts = spending_prompts(
+            uow.profile,
+            on=as_of,
+            monthly_income_minor=line.monthly_income_minor,
+            spent_before_minor=spent_before,
+            spent_after_minor=line.spent_minor(as_of),
+            limit_minor=line.limit_minor(as_of),
+            used_before_minor=used_before,
+            used_after_minor=line.balances.owed_minor + line.held_minor,
+        )
+        for prompt in prompts:
+            line.record("prompt", as_of, amount_minor, prompt, order_id)
+        uow.lines.save(line)
+    return {
+        "order_id": order_id,
+        "status": hold.status.value,
+        "amount_minor": hold.amount_minor,
+        "expires_on": hold.expires_on.isoformat(),
+        "available_minor": line.available_minor(as_of),
+        "prompts": prompts,
+        "replayed": replay is not None,
+    }
+
+
+def capture(
+    uow: LinesUnitOfWork, *, line_id: int, order_id: str, amount_minor: int, as_of: date
+) -> dict[str, Any]:
+    def act(line: CreditLine) -> dict[str, Any]:
+        return {"captured_minor": line.capture(order_id, amount_minor, as_of)}
+
+    return _operate(
+        uow,
+        line_id=line_id,
+        key=f"line:{line_id}:capture:{order_id}",
+        kind="captured",
+        request={"order": order_id, "amount": amount_minor},
+        as_of=as_of,
+        action=act,
+        orders=(order_id,),
+    )
+
+
+def release(uow: LinesUnitOfWork, *, line_id: int, order_id: str, as_of: date) -> dict[str, Any]:
+    line = uow.lines.get(line_id, on=as_of, orders=(order_id,))
+    line.release(order_id, as_of)
+    uow.lines.save(line)
+    return {"order_id": order_id, "status": line.holds[order_id].status.value}
+
+
+def refund(
+    uow: LinesUnitOfWork,
+    *,
+    line_id: int,
+    order_id: str,
+    amount_minor: int,
+    as_of: date,
+    idempotency_key: str,
+) -> dict[str, Any]:
+    def act(line: CreditLine) -> dict[str, Any]:
+        line.refund(order_id, amount_minor, as_of)
+        return {"refunded_minor": amount_minor, "available_minor": line.available_minor(as_of)}
+
+    return _operate(
+        uow,
+        line_id=line_id,
+        key=idempotency_key,
+        kind="refunded",
+        request={"order": order_id, "amount": amount_minor},
+        as_of=as_of,
+        action=act,
+        orders=(order_id,),
+    )
+
+
+def draw_cash(
+    uow: LinesUnitOfWork,
+    *,
+    line_id: int,
+    amount_minor: int,
+    as_of: date,
+    idempotency_key: str,
+    net_assets_minor: int | None = None,
+) -> dict[str, Any]:
+    def act(line: CreditLine) -> dict[str, Any]:
+        _check_caps(uow, line, amount_minor, as_of, net_assets_minor)
+        line.draw_cash(amount_minor, as_of, idempotency_key)
+        return {"drawn_minor": amount_minor, "available_minor": line.available_minor(as_of)}
+
+    return _operate(
+        uow,
+        line_id=line_id,
+        key=idempotency_key,
+        kind="cash_drawn",
+        request={"amount": amount_minor},
+        as_of=as_of,
+        action=act,
+    )
+
+
+def pay(
+    uow: LinesUnitOfWork, *, line_id: int, amount_minor: int, as_of: date, idempotency_key: str
+) -> dict[str, Any]:
+    def act(line: CreditLine) -> dict[str, Any]:
+        applied = line.pay(amount_minor, as_of, idempotency_key)
+        return {"applied": applied, "statement_due_minor": line.statement_due_minor}
+
+    return _operate(
+        uow,
+        line_id=line_id,
+        key=idempotency_key,
+        kind="paid",
+        request={"amount": amount_minor},
+        as_of=as_of,
+        action=act,
+    )
+
+
+def convert(
+    uow: LinesUnitOfWork,
+    *,
+    line_id: int,
+    periods: int,
+    as_of: date,
+    idempotency_key: str,
+    order_id: str | None = None,
+) -> dict[str, Any]:
+    """Convert one purchase (`order_id`) or the last statement into instalments."""
+
+    def act(line: CreditLine) -> dict[str, Any]:
+        if order_id is None:
+            plan = line.convert_statement(periods, as_of)
+        else:
+            plan = line.convert_purchase(order_id, periods, as_of)
+        return plan.to_json()
+
+    return _operate(
+        uow,
+        line_id=line_id,
+        key=idempotency_key,
+        kind="converted",
+        request={"order": order_id, "periods": periods},
+        as_of=as_of,
+        action=act,
+        orders=() if order_id is None else (order_id,),
+    )
+
+
+def settle_plan(
+    uow: LinesUnitOfWork, *, line_id: int, plan_id: str, as_of: date, idempotency_key: str
+) -> dict[str, Any]:
+    def act(line: CreditLine) -> dict[str, Any]:
+        return {"billed_principal_minor": line.settle_plan(plan_id, as_of)}
+
+    return _operate(
+        uow,
+        line_id=line_id,
+        key=idempotency_key,
+        kind="plan_settled",
+        request={"plan": plan_id},
+        as_of=as_of,
+        action=act,
+    )
+
+
+def cut_statement(uow: LinesUnitOfWork, *, line_id: int, as_of: date) -> dict[str, Any]:
+    """Cut and store the line's statement of `as_of` (once; a second call returns it)."""
+
+    def act(line: CreditLine) -> dict[str, Any]:
+        since = line.last_statement_on
+        document = line.close_statement(as_of)
+        document["line_id"] = line_id
+        document["lines"] = [
+            {
+                "date": e.business_date.isoformat(),
+                "kind": e.kind,
+                "amount_minor": e.amount_minor,
+                "reference": e.detail.get("reference", ""),
+            }
+            for e in [*uow.lines.history(line_id), *line.new_events]
+            if e.kind in _STATEMENT_KINDS
+            and (since is None or e.business_date > since)
+            and e.business_date <= as_of
+        ]
+        document["instalment_plans"] = [plan.to_json() for plan in line.plans.values()]
+        uow.lines.add_statement(line_id, document)
+        return document
+
+    return _operate(
+        uow,
+        line_id=line_id,
+        key=f"sys:line-statement:{line_id}:{as_of.isoformat()}",
+        kind="statement",
+        request={"date": as_of.isoformat()},
+        as_of=as_of,
+        action=act,
+    )
+
+
+_STATEMENT_KINDS = frozenset(
+    {
+        "captured",
+        "refunded",
+        "cash_drawn",
+        "paid",
+        "late",
+        "converted",
+        "plan_settled",
+        "credit_paid_out",
+    }
+)
+
+
+# ---- limits ----------------------------------------------------------------------------------
+
+
+def change_limit(
+    uow: LinesUnitOfWork,
+    *,
+    line_id: int,
+    limit_minor: int,
+    as_of: date,
+    reason_code: str,
+    facts: BorrowerFacts | None = None,
+    net_assets_minor: int | None = None,
+) -> dict[str, Any]:
+    """Set the granted limit. An increase is checked like a grant (eligibility, multi-lending,
+    caps, cooling-off) and cut to what fits; a decrease always applies."""
+    line = uow.lines.get(line_id, on=as_of)
+    limit = limit_minor
+    if limit_minor > line.granted_limit_minor:
+        if facts is None:
+            raise LineRefused("facts_needed", "a limit increase needs the borrower's facts")
+        if in_cooling_off(line.cooling_off_until, as_of):
+            raise LineRefused(
+                "cooling_off", f"no limit increase before {line.cooling_off_until} (cooling-off)"
+            )
+        check_eligible(uow.profile, facts, as_of)
+        uow.events.lock_key(f"borrower:{line.borrower_ref}")
+        room = headroom(
+            uow.profile,
+            facts,
+            committed_minor=_committed_elsewhere(uow, line.borrower_ref, line),
+            on=as_of,
+            net_assets_minor=net_assets_minor,
+        )
+        limit = min(limit_minor, room.minor, line.product.max_limit_minor)
+        if limit <= line.granted_limit_minor:
+            raise LineRefused(
+                "no_headroom", f"the {room.binding_cap} leaves no room for an increase"
+            )
+    line.set_granted_limit(limit, as_of, reason_code)
+    uow.lines.save(line)
+    return {
+        "line_id": line_id,
+        "granted_limit_minor": limit,
+        "limit_minor": line.limit_minor(as_of),
+    }
+
+
+def set_self_limit(
+    uow: LinesUnitOfWork, *, line_id: int, limit_minor: int | None, as_of: date
+) -> dict[str, Any]:
+    """The borrower lowers (or lifts, up to the granted limit) his own ceiling, at once."""
+    line = uow.lines.get(line_id, on=as_of)
+    days = int(uow.profile.value("cooling_off_days", as_of))
+    line.set_self_limit(limit_minor, as_of, days)
+    uow.lines.save(line)
+    return {"line_id": line_id, "limit_minor": line.limit_minor(as_of)}
+
+
+def grant_temporary_increase(
+    uow: LinesUnitOfWork,
+    *,
+    line_id: int,
+    limit_minor: int,
+    until: date,
+    as_of: date,
+    facts: BorrowerFacts,
+    net_assets_minor: int | None = None,
+) -> dict[str, Any]:
+    """A temporary limit for a big purchase, checked like any increase, ending on `until`."""
+    line = uow.lines.get(line_id, on=as_of)
+    if in_cooling_off(line.cooling_off_until, as_of):
+        raise LineRefused(
+            "cooling_off", f"no limit increase before {line.cooling_off_until} (cooling-off)"
+        )
+    check_eligible(uow.profile, facts, as_of)
+    uow.events.lock_key(f"borrower:{line.borrower_ref}")
+    room = headroom(
+        uow.profile,
+        facts,
+        committed_minor=_committed_elsewhere(uow, line.borrower_ref, line),
+        on=as_of,
+        net_assets_minor=net_assets_minor,
+    )
+    if limit_minor > room.minor:
+        raise LineRefused(
+            "no_headroom", f"the {room.binding_cap} allows at most {room.minor} on this line"
+        )
+    line.grant_temporary_increase(limit_minor, until, as_of, "temporary_increase")
+    uow.lines.save(line)
+    return {"line_id": line_id, "limit_minor": line.limit_minor(as_of), "until": until}
+
+
+def set_spending_cap(
+    uow: LinesUnitOfWork, *, line_id: int, cap_minor: int | None, as_of: date
+) -> dict[str, Any]:
+    line = uow.lines.get(line_id, on=as_of)
+    line.set_spending_cap(cap_minor, as_of)
+    uow.lines.save(line)
+    return {"line_id": line_id, "spending_cap_minor": cap_minor}
+
+
+def change_status(
+    uow: LinesUnitOfWork, *, line_id: int, action: str, as_of: date, reason_code: str
+) -> dict[str, Any]:
+    """freeze | unfreeze | close, with a reason code kept in the line's history."""
+    line = uow.lines.get(line_id, on=as_of)
+    actions = {"freeze": line.freeze, "unfreeze": line.unfreeze, "close": line.close}
+    if action not in actions:
+        raise LineRefused("unknown_action", f"use one of {sorted(actions)}, not {action!r}")
+    actions[action](as_of, reason_code)
+    uow.lines.save(line)
+    return {"line_id": line_id, "status": line.status.value}

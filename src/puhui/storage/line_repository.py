@@ -1,0 +1,337 @@
+"""Credit lines, their orders (holds), history, statements and idempotent operations.
+
+A line is loaded with its open holds, the orders of the last 30 days (spending caps and
+prompts look at them) and any order the caller names; saving writes the line row, the orders
+that changed and the new events. Plain SQL through the `Driver`: checkout authorisation is a
+hot path.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import astuple
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from puhui.lines.conversion import InstalmentPlan
+from puhui.lines.errors import InvalidLineProduct, LineNotFound
+from puhui.lines.line import CreditLine, Hold, HoldStatus, LineBalances, LineEvent, LineStatus
+from puhui.lines.products import LineProduct, line_product_from_mapping, line_product_to_mapping
+from puhui.storage.driver import Driver
+
+SPENDING_WINDOW_DAYS = 30
+_MONEY: tuple[str, ...] = tuple(LineBalances.__slots__)
+_SCALARS = (
+    "status",
+    "granted_limit_minor",
+    "monthly_income_minor",
+    "self_set_limit_minor",
+    "temporary_limit_minor",
+    "temporary_until",
+    "spending_cap_minor",
+    "cooling_off_until",
+    "accrued_through",
+    "revolving",
+    "last_statement_on",
+    "due_on",
+    "due_judged",
+    "statement_due_minor",
+    "minimum_due_minor",
+    "overdue_since",
+)
+_DATES = {
+    "temporary_until",
+    "cooling_off_until",
+    "accrued_through",
+    "last_statement_on",
+    "due_on",
+    "overdue_since",
+}
+_FIXED = ("borrower_ref", "line_product_id", "funder", "currency", "opened_on", "statement_day")
+_SELECT = (
+    f"SELECT id, {', '.join(_FIXED)}, {', '.join(_SCALARS)}, {', '.join(_MONEY)}, plans "
+    "FROM credit_lines WHERE id = ?"
+)
+_UPDATE = (
+    f"UPDATE credit_lines SET {', '.join(f'{c} = ?' for c in (*_SCALARS, *_MONEY))}, "
+    "held_minor = ?, plans = ? WHERE id = ?"
+)
+_ORDER_COLUMNS = (
+    "order_id, amount_minor, authorised_on, expires_on, status, captured_minor, "
+    "refunded_minor, plan_id"
+)
+_ORDERS = (
+    f"SELECT {_ORDER_COLUMNS} FROM line_orders WHERE line_id = ? "
+    "AND (status = 'held' OR authorised_on >= ?)"
+)
+_ORDER = f"SELECT {_ORDER_COLUMNS} FROM line_orders WHERE line_id = ? AND order_id = ?"
+_UPSERT_ORDER = (
+    "INSERT INTO line_orders (line_id, order_id, amount_minor, authorised_on, expires_on, "
+    "status, captured_minor, refunded_minor, plan_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (line_id, order_id) DO UPDATE SET status = excluded.status, "
+    "captured_minor = excluded.captured_minor, refunded_minor = excluded.refunded_minor, "
+    "plan_id = excluded.plan_id"
+)
+_EVENT = (
+    "INSERT INTO line_events (line_id, kind, business_date, amount_minor, reason_code, detail) "
+    "VALUES (?, ?, ?, ?, ?, ?)"
+)
+_EXPOSURE = (
+    "SELECT COALESCE(SUM(purchase_minor + cash_minor + converted_minor + held_minor), 0), "
+    "COALESCE(SUM(CASE WHEN status <> 'closed' THEN granted_limit_minor ELSE 0 END), 0) "
+    "FROM credit_lines WHERE borrower_ref = ?"
+)
+
+
+class LineRepository:
+    def __init__(self, connection: sa.Connection) -> None:
+        self._driver = Driver(connection)
+        self._products: dict[int, LineProduct] = {}
+        self._product_ids: dict[tuple[str, int], int] = {}
+        self._loaded: dict[int, dict[str, tuple[Any, ...]]] = {}
+
+    # ---- products ------------------------------------------------------------------------
+
+    def product_id(self, product: LineProduct) -> int:
+        """The stored id of this product version, storing it on first use."""
+        key = (product.code, product.version)
+        if key not in self._product_ids:
+            definition = json.dumps(line_product_to_mapping(product), sort_keys=True)
+            row = self._driver.one(
+                "SELECT id, definition FROM line_products WHERE code = ? AND version = ?", key
+            )
+            if row is None:
+                new_id = self._driver.insert_id(
+                    "INSERT INTO line_products (code, version, definition) VALUES (?, ?, ?)",
+                    (*key, definition),
+                )
+                row = (new_id, definition)
+            elif row[1] != definition:
+                raise InvalidLineProduct(
+                    f"line product {product.code} v{product.version} is stored with other "
+                    "settings; a changed product needs a new version"
+                )
+            self._product_ids[key] = int(row[0])
+        return self._product_ids[key]
+
+    def _product(self, product_id: int) -> LineProduct:
+        if product_id not in self._products:
+            row = self._driver.one(
+                "SELECT definition FROM line_products WHERE id = ?", (product_id,)
+            )
+            assert row is not None, f"line product {product_id} vanished"
+            self._products[product_id] = line_product_from_mapping(json.loads(row[0]))
+        return self._products[product_id]
+
+    # ---- lines ---------------------------------------------------------------------------
+
+    def find_opened(self, idempotency_key: str) -> int | None:
+        row = self._driver.one(
+            "SELECT id FROM credit_lines WHERE idempotency_key = ?", (idempotency_key,)
+        )
+        return None if row is None else int(row[0])
+
+    def add(self, line: CreditLine, idempotency_key: str) -> int:
+        """Store a new line and its opening events; returns its id (also set on `line`)."""
+        values = self._scalar_values(line)
+        columns = (*_FIXED, *_SCALARS, *_MONEY, "held_minor", "plans", "idempotency_key")
+        fixed = (
+            line.borrower_ref,
+            self.product_id(line.product),
+            line.funder,
+            line.product.currency.code,
+            self._driver.date(line.opened_on),
+            line.statement_day,
+        )
+        line.line_id = self._driver.insert_id(
+            f"INSERT INTO credit_lines ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' * len(columns))})",
+            (*fixed, *values, idempotency_key),
+        )
+        self._loaded[line.line_id] = {}
+        self._write_events(line)
+        return line.line_id
+
+    def get(self, line_id: int, *, on: date, orders: Iterable[str] = ()) -> CreditLine:
+        """The line, locked for this transaction, with the orders an operation may touch."""
+        sql = _SELECT + (" FOR UPDATE" if self._driver.postgres else "")
+        row = self._driver.one(sql, (line_id,))
+        if row is None:
+            raise LineNotFound(f"no credit line {line_id}; check the line id")
+        fixed = dict(zip(_FIXED, row[1 : 1 + len(_FIXED)], strict=True))
+        offset = 1 + len(_FIXED)
+        scalars = dict(zip(_SCALARS, row[offset : offset + len(_SCALARS)], strict=True))
+        offset += len(_SCALARS)
+        money = row[offset : offset + len(_MONEY)]
+        for name in _DATES:
+            scalars[name] = self._driver.read_date(scalars[name])
+        scalars["status"] = LineStatus(scalars["status"])
+        scalars["revolving"] = bool(scalars["revolving"])
+        scalars["due_judged"] = bool(scalars["due_judged"])
+        plans = {
+            plan.plan_id: plan
+            for plan in (InstalmentPlan.from_json(item) for item in json.loads(row[-1]))
+        }
+        line = CreditLine(
+            line_id=int(row[0]),
+            borrower_ref=str(fixed["borrower_ref"]),
+            product=self._product(int(fixed["line_product_id"])),
+            funder=str(fixed["funder"]),
+            opened_on=self._driver.read_date(fixed["opened_on"]) or date.min,
+            statement_day=int(fixed["statement_day"]),
+            balances=LineBalances(*(int(value) for value in money)),
+            plans=plans,
+            **scalars,
+        )
+        since = on - timedelta(SPENDING_WINDOW_DAYS)
+        rows = self._driver.all(_ORDERS, (line_id, self._driver.date(since)))
+        for order_id in orders:
+            found = self._driver.one(_ORDER, (line_id, order_id))
+            if found is not None:
+                rows.append(found)
+        loaded: dict[str, tuple[Any, ...]] = {}
+        for order in rows:
+            hold = self._hold(order)
+            line.holds[hold.order_id] = hold
+            loaded[hold.order_id] = astuple(hold)
+        self._loaded[line.line_id] = loaded
+        return line
+
+    def save(self, line: CreditLine) -> None:
+        """Write the line row, the orders that changed and the events it recorded."""
+        loaded = self._loaded.get(line.line_id, {})
+        self._driver.run(_UPDATE, (*self._scalar_values(line), line.line_id))
+        changed = [h for h in line.holds.values() if loaded.get(h.order_id) != astuple(h)]
+        self._driver.many(
+            _UPSERT_ORDER,
+            [
+                (
+                    line.line_id,
+                    h.order_id,
+                    h.amount_minor,
+                    self._driver.date(h.authorised_on),
+                    self._driver.date(h.expires_on),
+                    h.status.value,
+                    h.captured_minor,
+                    h.refunded_minor,
+                    h.plan_id,
+                )
+                for h in changed
+            ],
+        )
+        self._loaded[line.line_id] = {h.order_id: astuple(h) for h in line.holds.values()}
+        self._write_events(line)
+
+    def _scalar_values(self, line: CreditLine) -> tuple[Any, ...]:
+        values: list[Any] = []
+        for name in _SCALARS:
+            value = getattr(line, name)
+            if name in _DATES:
+                value = self._driver.date(value)
+            elif name == "status":
+                value = value.value
+            values.append(value)
+        values += [getattr(line.balances, name) for name in LineBalances.__slots__]
+        plans = json.dumps([p.to_json() for p in line.plans.values() if p.status == "active"])
+        return (*values, line.held_minor, plans)
+
+    def _write_events(self, line: CreditLine) -> None:
+        self._driver.many(
+            _EVENT,
+            [
+                (
+                    line.line_id,
+                    event.kind,
+                    self._driver.date(event.business_date),
+                    event.amount_minor,
+                    event.reason_code,
+                    json.dumps(event.detail, sort_keys=True),
+                )
+                for event in line.new_events
+            ],
+        )
+        line.new_events.clear()
+
+    def _hold(self, row: tuple[Any, ...]) -> Hold:
+        return Hold(
+            order_id=str(row[0]),
+            amount_minor=int(row[1]),
+            authorised_on=self._driver.read_date(row[2]) or date.min,
+            expires_on=self._driver.read_date(row[3]) or date.min,
+            status=HoldStatus(row[4]),
+            captured_minor=int(row[5]),
+            refunded_minor=int(row[6]),
+            plan_id=row[7],
+        )
+
+    # ---- exposure, history, statements, operations ---------------------------------------
+
+    def exposure(self, borrower_ref: str) -> tuple[int, int]:
+        """(principal owed + held, granted limits of open lines) over the borrower's lines."""
+        row = self._driver.one(_EXPOSURE, (borrower_ref,))
+        return (int(row[0]), int(row[1])) if row else (0, 0)
+
+    def history(self, line_id: int) -> list[LineEvent]:
+        rows = self._driver.all(
+            "SELECT kind, business_date, amount_minor, reason_code, detail FROM line_events "
+            "WHERE line_id = ? ORDER BY id",
+            (line_id,),
+        )
+        return [
+            LineEvent(
+                str(kind),
+                self._driver.read_date(day) or date.min,
+                int(amount),
+                str(reason),
+                json.loads(detail),
+            )
+            for kind, day, amount, reason, detail in rows
+        ]
+
+    def add_statement(self, line_id: int, document: dict[str, Any]) -> None:
+        self._driver.run(
+            "INSERT INTO line_statements (line_id, statement_date, due_date, "
+            "statement_balance_minor, minimum_payment_minor, document) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                line_id,
+                self._driver.date(date.fromisoformat(document["statement_date"])),
+                self._driver.date(date.fromisoformat(document["due_date"])),
+                document["statement_balance_minor"],
+                document["minimum_payment_minor"],
+                json.dumps(document, sort_keys=True),
+            ),
+        )
+
+    def statements(self, line_id: int) -> list[dict[str, Any]]:
+        rows = self._driver.all(
+            "SELECT document FROM line_statements WHERE line_id = ? ORDER BY statement_date",
+            (line_id,),
+        )
+        return [json.loads(row[0]) for row in rows]
+
+    def find_operation(self, idempotency_key: str) -> tuple[str, str, int] | None:
+        """(request hash, outcome JSON, line id) of an operation already applied."""
+        row = self._driver.one(
+            "SELECT request_hash, outcome, line_id FROM line_operations WHERE idempotency_key = ?",
+            (idempotency_key,),
+        )
+        return None if row is None else (str(row[0]), str(row[1]), int(row[2]))
+
+    def record_operation(
+        self,
+        idempotency_key: str,
+        *,
+        line_id: int,
+        kind: str,
+        request_hash: str,
+        outcome: str,
+        entry_id: int | None,
+    ) -> None:
+        self._driver.run(
+            "INSERT INTO line_operations (idempotency_key, line_id, kind, request_hash, outcome, "
+            "entry_id) VALUES (?, ?, ?, ?, ?, ?)",
+            (idempotency_key, line_id, kind, request_hash, outcome, entry_id),
+        )
