@@ -4,6 +4,7 @@
     python -m bench.run --quick              # small sizes, a smoke test of the harness
     python -m bench.run --only eod --loans 100000 --databases sqlite
     python -m bench.run --only decisions,fraud,population
+    python -m bench.run --only checkout,lines --databases sqlite
 
 The model-quality comparison against peer libraries is its own script: `python -m bench.models`.
 
@@ -41,7 +42,9 @@ def _run(module: str, *args: str) -> list[dict[str, object]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--only", default="schedules,eod,repayments,decisions,fraud,population")
+    parser.add_argument(
+        "--only", default="schedules,eod,repayments,decisions,fraud,population,checkout,lines"
+    )
     parser.add_argument("--loans", default="100000,1000000")
     parser.add_argument("--databases", default="sqlite,postgresql")
     args = parser.parse_args()
@@ -67,6 +70,14 @@ def main() -> None:
                     if args.quick
                     else ()
                 ),
+            )
+        if "checkout" in only:
+            results += _run(
+                "checkout",
+                "--database",
+                database,
+                "--authorisations",
+                "300" if args.quick else "5000",
             )
         if "repayments" in only:
             results += _run(

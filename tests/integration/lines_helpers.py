@@ -28,6 +28,7 @@ def open_line(
     limit_minor: int = 1_000_000,
     facts: BorrowerFacts = ADULT,
     key: str | None = None,
+    statement_day: int = 5,
 ) -> service.LineOpened:
     with SqlUnitOfWork(engine) as uow:
         opened = service.open_line(
@@ -36,7 +37,7 @@ def open_line(
             facts=facts,
             product_code="credit-line",
             requested_limit_minor=limit_minor,
-            statement_day=5,
+            statement_day=statement_day,
             as_of=OPENED,
             idempotency_key=key or f"open:{borrower}:{limit_minor}",
             net_assets_minor=NET_ASSETS,

@@ -32,6 +32,7 @@ from puhui.lines.responsible import (
     in_cooling_off,
     spending_prompts,
 )
+from puhui.lines.statement import cut_statement_document
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,22 +367,7 @@ def cut_statement(uow: LinesUnitOfWork, *, line_id: int, as_of: date) -> dict[st
     """Cut and store the line's statement of `as_of` (once; a second call returns it)."""
 
     def act(line: CreditLine) -> dict[str, Any]:
-        since = line.last_statement_on
-        document = line.close_statement(as_of)
-        document["line_id"] = line_id
-        document["lines"] = [
-            {
-                "date": e.business_date.isoformat(),
-                "kind": e.kind,
-                "amount_minor": e.amount_minor,
-                "reference": e.detail.get("reference", ""),
-            }
-            for e in [*uow.lines.history(line_id), *line.new_events]
-            if e.kind in _STATEMENT_KINDS
-            and (since is None or e.business_date > since)
-            and e.business_date <= as_of
-        ]
-        document["instalment_plans"] = [plan.to_json() for plan in line.plans.values()]
+        document = cut_statement_document(line, as_of, uow.lines.history(line_id))
         uow.lines.add_statement(line_id, document)
         return document
 
@@ -394,20 +380,6 @@ def cut_statement(uow: LinesUnitOfWork, *, line_id: int, as_of: date) -> dict[st
         as_of=as_of,
         action=act,
     )
-
-
-_STATEMENT_KINDS = frozenset(
-    {
-        "captured",
-        "refunded",
-        "cash_drawn",
-        "paid",
-        "late",
-        "converted",
-        "plan_settled",
-        "credit_paid_out",
-    }
-)
 
 
 # ---- limits ----------------------------------------------------------------------------------

@@ -53,7 +53,7 @@ _DATES = {
 _FIXED = ("borrower_ref", "line_product_id", "funder", "currency", "opened_on", "statement_day")
 _SELECT = (
     f"SELECT id, {', '.join(_FIXED)}, {', '.join(_SCALARS)}, {', '.join(_MONEY)}, plans "
-    "FROM credit_lines WHERE id = ?"
+    "FROM credit_lines"
 )
 _UPDATE = (
     f"UPDATE credit_lines SET {', '.join(f'{c} = ?' for c in (*_SCALARS, *_MONEY))}, "
@@ -152,15 +152,86 @@ class LineRepository:
             (*fixed, *values, idempotency_key),
         )
         self._loaded[line.line_id] = {}
-        self._write_events(line)
+        self._write_events([line])
         return line.line_id
 
     def get(self, line_id: int, *, on: date, orders: Iterable[str] = ()) -> CreditLine:
         """The line, locked for this transaction, with the orders an operation may touch."""
-        sql = _SELECT + (" FOR UPDATE" if self._driver.postgres else "")
+        sql = _SELECT + " WHERE id = ?" + (" FOR UPDATE" if self._driver.postgres else "")
         row = self._driver.one(sql, (line_id,))
         if row is None:
             raise LineNotFound(f"no credit line {line_id}; check the line id")
+        line = self._line(row)
+        since = on - timedelta(SPENDING_WINDOW_DAYS)
+        rows = self._driver.all(_ORDERS, (line_id, self._driver.date(since)))
+        for order_id in orders:
+            found = self._driver.one(_ORDER, (line_id, order_id))
+            if found is not None:
+                rows.append(found)
+        self._attach_orders(line, rows)
+        return line
+
+    def due_for_statement(self, day: date, *, after_id: int, limit: int) -> list[CreditLine]:
+        """Up to `limit` lines (ids above `after_id`) whose statement of `day` is not cut yet,
+        locked, with their open holds (which the statement may expire)."""
+        sql = (
+            _SELECT + " WHERE statement_day = ? AND id > ? AND status <> 'closed' "
+            "AND opened_on < ? AND (last_statement_on IS NULL OR last_statement_on < ?) "
+            "ORDER BY id LIMIT ?" + (" FOR UPDATE" if self._driver.postgres else "")
+        )
+        when = self._driver.date(day)
+        lines = [
+            self._line(row) for row in self._driver.all(sql, (day.day, after_id, when, when, limit))
+        ]
+        self._attach_held_orders(lines)
+        return lines
+
+    def _attach_held_orders(self, lines: list[CreditLine]) -> None:
+        if lines:
+            held = self._driver.all(
+                f"SELECT line_id, {_ORDER_COLUMNS} FROM line_orders WHERE status = 'held' "
+                "AND line_id BETWEEN ? AND ?",
+                (lines[0].line_id, lines[-1].line_id),
+            )
+            by_line: dict[int, list[tuple[Any, ...]]] = {}
+            for order in held:
+                by_line.setdefault(int(order[0]), []).append(order[1:])
+            for line in lines:
+                self._attach_orders(line, by_line.get(line.line_id, []))
+
+    def due_for_daily_pass(self, day: date, *, after_id: int, limit: int) -> list[CreditLine]:
+        """Up to `limit` lines (ids above `after_id`, not yet at `day`) whose due date has passed
+        unjudged or that hold an authorisation past its expiry, locked, with their open holds."""
+        when = self._driver.date(day)
+        sql = (
+            _SELECT + " WHERE id > ? AND status <> 'closed' AND accrued_through < ? AND ("
+            "(due_judged = ? AND due_on < ?) OR (held_minor > 0 AND EXISTS (SELECT 1 FROM "
+            "line_orders o WHERE o.line_id = credit_lines.id AND o.status = 'held' "
+            "AND o.expires_on < ?))) ORDER BY id LIMIT ?"
+            + (" FOR UPDATE" if self._driver.postgres else "")
+        )
+        lines = [
+            self._line(row)
+            for row in self._driver.all(sql, (after_id, when, False, when, when, limit))
+        ]
+        self._attach_held_orders(lines)
+        return lines
+
+    def events_since(
+        self, first_id: int, last_id: int, since: date | None
+    ) -> dict[int, list[LineEvent]]:
+        """Events of lines `first_id`…`last_id` after `since` (all of them when None)."""
+        rows = self._driver.all(
+            "SELECT line_id, kind, business_date, amount_minor, reason_code, detail "
+            "FROM line_events WHERE line_id BETWEEN ? AND ? AND business_date > ? ORDER BY id",
+            (first_id, last_id, self._driver.date(since or date.min)),
+        )
+        events: dict[int, list[LineEvent]] = {}
+        for line_id, *event in rows:
+            events.setdefault(int(line_id), []).append(self._event(tuple(event)))
+        return events
+
+    def _line(self, row: tuple[Any, ...]) -> CreditLine:
         fixed = dict(zip(_FIXED, row[1 : 1 + len(_FIXED)], strict=True))
         offset = 1 + len(_FIXED)
         scalars = dict(zip(_SCALARS, row[offset : offset + len(_SCALARS)], strict=True))
@@ -175,7 +246,7 @@ class LineRepository:
             plan.plan_id: plan
             for plan in (InstalmentPlan.from_json(item) for item in json.loads(row[-1]))
         }
-        line = CreditLine(
+        return CreditLine(
             line_id=int(row[0]),
             borrower_ref=str(fixed["borrower_ref"]),
             product=self._product(int(fixed["line_product_id"])),
@@ -186,28 +257,26 @@ class LineRepository:
             plans=plans,
             **scalars,
         )
-        since = on - timedelta(SPENDING_WINDOW_DAYS)
-        rows = self._driver.all(_ORDERS, (line_id, self._driver.date(since)))
-        for order_id in orders:
-            found = self._driver.one(_ORDER, (line_id, order_id))
-            if found is not None:
-                rows.append(found)
+
+    def _attach_orders(self, line: CreditLine, rows: list[tuple[Any, ...]]) -> None:
         loaded: dict[str, tuple[Any, ...]] = {}
         for order in rows:
             hold = self._hold(order)
             line.holds[hold.order_id] = hold
             loaded[hold.order_id] = astuple(hold)
         self._loaded[line.line_id] = loaded
-        return line
 
     def save(self, line: CreditLine) -> None:
         """Write the line row, the orders that changed and the events it recorded."""
-        loaded = self._loaded.get(line.line_id, {})
-        self._driver.run(_UPDATE, (*self._scalar_values(line), line.line_id))
-        changed = [h for h in line.holds.values() if loaded.get(h.order_id) != astuple(h)]
-        self._driver.many(
-            _UPSERT_ORDER,
-            [
+        self.save_many([line])
+
+    def save_many(self, lines: list[CreditLine]) -> None:
+        """`save` for many lines at once (executemany per table)."""
+        self._driver.many(_UPDATE, [(*self._scalar_values(line), line.line_id) for line in lines])
+        orders = []
+        for line in lines:
+            loaded = self._loaded.get(line.line_id, {})
+            orders += [
                 (
                     line.line_id,
                     h.order_id,
@@ -219,11 +288,12 @@ class LineRepository:
                     h.refunded_minor,
                     h.plan_id,
                 )
-                for h in changed
-            ],
-        )
-        self._loaded[line.line_id] = {h.order_id: astuple(h) for h in line.holds.values()}
-        self._write_events(line)
+                for h in line.holds.values()
+                if loaded.get(h.order_id) != astuple(h)
+            ]
+            self._loaded[line.line_id] = {h.order_id: astuple(h) for h in line.holds.values()}
+        self._driver.many(_UPSERT_ORDER, orders)
+        self._write_events(lines)
 
     def _scalar_values(self, line: CreditLine) -> tuple[Any, ...]:
         values: list[Any] = []
@@ -238,7 +308,7 @@ class LineRepository:
         plans = json.dumps([p.to_json() for p in line.plans.values() if p.status == "active"])
         return (*values, line.held_minor, plans)
 
-    def _write_events(self, line: CreditLine) -> None:
+    def _write_events(self, lines: list[CreditLine]) -> None:
         self._driver.many(
             _EVENT,
             [
@@ -250,10 +320,22 @@ class LineRepository:
                     event.reason_code,
                     json.dumps(event.detail, sort_keys=True),
                 )
+                for line in lines
                 for event in line.new_events
             ],
         )
-        line.new_events.clear()
+        for line in lines:
+            line.new_events.clear()
+
+    def _event(self, row: tuple[Any, ...]) -> LineEvent:
+        kind, day, amount, reason, detail = row
+        return LineEvent(
+            str(kind),
+            self._driver.read_date(day) or date.min,
+            int(amount),
+            str(reason),
+            json.loads(detail),
+        )
 
     def _hold(self, row: tuple[Any, ...]) -> Hold:
         return Hold(
@@ -280,29 +362,26 @@ class LineRepository:
             "WHERE line_id = ? ORDER BY id",
             (line_id,),
         )
-        return [
-            LineEvent(
-                str(kind),
-                self._driver.read_date(day) or date.min,
-                int(amount),
-                str(reason),
-                json.loads(detail),
-            )
-            for kind, day, amount, reason, detail in rows
-        ]
+        return [self._event(row) for row in rows]
 
     def add_statement(self, line_id: int, document: dict[str, Any]) -> None:
-        self._driver.run(
+        self.add_statements([(line_id, document)])
+
+    def add_statements(self, documents: list[tuple[int, dict[str, Any]]]) -> None:
+        self._driver.many(
             "INSERT INTO line_statements (line_id, statement_date, due_date, "
             "statement_balance_minor, minimum_payment_minor, document) VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                line_id,
-                self._driver.date(date.fromisoformat(document["statement_date"])),
-                self._driver.date(date.fromisoformat(document["due_date"])),
-                document["statement_balance_minor"],
-                document["minimum_payment_minor"],
-                json.dumps(document, sort_keys=True),
-            ),
+            [
+                (
+                    line_id,
+                    self._driver.date(date.fromisoformat(document["statement_date"])),
+                    self._driver.date(date.fromisoformat(document["due_date"])),
+                    document["statement_balance_minor"],
+                    document["minimum_payment_minor"],
+                    json.dumps(document, sort_keys=True),
+                )
+                for line_id, document in documents
+            ],
         )
 
     def statements(self, line_id: int) -> list[dict[str, Any]]:
