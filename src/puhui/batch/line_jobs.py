@@ -101,7 +101,9 @@ def _run(
             for line in lines:
                 before = line.balances.copy()
                 if job == "statements":
-                    document = cut_statement_document(line, day, stored.get(line.line_id, ()))
+                    document = cut_statement_document(
+                        line, day, stored.get(line.line_id, ()), uow.profile
+                    )
                     documents.append((line.line_id, document))
                     summary.statement_balance_minor += document["statement_balance_minor"]
                     summary.minimum_payment_minor += document["minimum_payment_minor"]

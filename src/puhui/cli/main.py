@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import typer
 
+from puhui.cli.conduct_commands import collections_app, review_app
 from puhui.cli.decision_commands import decision_app
 from puhui.cli.demo_command import demo_command
+from puhui.cli.line_commands import line_app
 from puhui.cli.loan_commands import loan_app
 from puhui.cli.model_commands import model_app
 from puhui.cli.operations_commands import eod_command, init_command, verify_command
@@ -25,6 +27,9 @@ app.command("eod")(eod_command)
 app.command("verify")(verify_command)
 app.command("demo")(demo_command)
 app.add_typer(loan_app, name="loan")
+app.add_typer(line_app, name="line")
+app.add_typer(collections_app, name="collections")
+app.add_typer(review_app, name="review")
 app.add_typer(decision_app, name="decision")
 app.add_typer(sim_app, name="sim")
 app.add_typer(model_app, name="model")

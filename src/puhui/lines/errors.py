@@ -26,7 +26,7 @@ class LineRefused(PuhuiError):
     code = "line_refused"
 
     def __init__(self, reason_code: str, message: str) -> None:
-        super().__init__(message)
+        super().__init__(f"{message} [{reason_code}]")
         self.reason_code = reason_code
 
 

@@ -25,6 +25,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from puhui.core.money import format_minor
 from puhui.core.rounding import RoundingMode, round_minor
 from puhui.lines.conversion import InstalmentPlan, quote_conversion
 from puhui.lines.errors import LineRefused, OrderConflict, OrderNotFound
@@ -223,8 +224,8 @@ class CreditLine:
         if existing is not None:
             if existing.amount_minor != amount_minor:
                 raise OrderConflict(
-                    f"order {order_id!r} was authorised for {existing.amount_minor} minor units, "
-                    f"not {amount_minor}; a new order needs a new order id"
+                    f"order {order_id!r} was authorised for {self._money(existing.amount_minor)}, "
+                    f"not {self._money(amount_minor)}; a new order needs a new order id"
                 )
             return existing
         self._check_amount(amount_minor)
@@ -244,8 +245,8 @@ class CreditLine:
         if hold.status is HoldStatus.CAPTURED:
             if hold.captured_minor != amount_minor:
                 raise OrderConflict(
-                    f"order {order_id!r} was captured for {hold.captured_minor}, not "
-                    f"{amount_minor}; a capture happens once"
+                    f"order {order_id!r} was captured for {self._money(hold.captured_minor)}, not "
+                    f"{self._money(amount_minor)}; a capture happens once"
                 )
             return hold.captured_minor
         self._check_amount(amount_minor)
@@ -258,8 +259,8 @@ class CreditLine:
         if amount_minor > hold.amount_minor:
             raise LineRefused(
                 "capture_over_hold",
-                f"order {order_id!r} holds {hold.amount_minor}; capture at most that, or "
-                "authorise a new order for the difference",
+                f"order {order_id!r} holds {self._money(hold.amount_minor)}; capture at most "
+                "that, or authorise a new order for the difference",
             )
         hold.status = HoldStatus.CAPTURED
         hold.captured_minor = amount_minor
@@ -294,7 +295,8 @@ class CreditLine:
         if amount_minor > refundable:
             raise LineRefused(
                 "refund_over_purchase",
-                f"order {order_id!r} has {refundable} left to refund; refund at most that",
+                f"order {order_id!r} has {self._money(refundable)} left to refund; refund at "
+                "most that",
             )
         self.advance_to(on)
         hold.refunded_minor += amount_minor
@@ -321,8 +323,8 @@ class CreditLine:
         if self.balances.cash_minor + amount_minor > cash_limit:
             raise LineRefused(
                 "over_cash_limit",
-                f"cash draws may use {cash_limit} of this line; {self.balances.cash_minor} is "
-                "drawn — draw less",
+                f"cash draws may use {self._money(cash_limit)} of this line; "
+                f"{self._money(self.balances.cash_minor)} is drawn — draw less",
             )
         self.balances.cash_minor += amount_minor
         self.balances.lent_minor += amount_minor
@@ -362,8 +364,12 @@ class CreditLine:
 
     # ---- statements ----------------------------------------------------------------------
 
-    def close_statement(self, on: date) -> dict[str, Any]:
+    def close_statement(self, on: date, *, minimum_payment_allowed: bool = True) -> dict[str, Any]:
         """Cut the statement of `on`: bill a part of each conversion, set what is due.
+
+        The minimum payment is the product's share of the revolving principal plus this
+        statement's instalment parts, interest and fees (at least the product's floor); where
+        the product has no minimum or the profile does not allow one, the whole balance is due.
 
         Returns the statement's totals (the service adds its transaction lines and stores the
         immutable document).
@@ -379,6 +385,7 @@ class CreditLine:
         self.advance_to(on)
         carried_minimum = self.minimum_due_minor if self.overdue_since is not None else 0
         billed_parts = []
+        parts = 0
         for plan in self.plans.values():
             if plan.status != "active":
                 continue
@@ -387,6 +394,7 @@ class CreditLine:
             self.balances.purchase_minor += principal
             self.balances.fee_minor += fee
             self.balances.fee_income_minor += fee
+            parts += principal
             billed_parts.append(
                 {
                     "plan_id": plan.plan_id,
@@ -399,12 +407,13 @@ class CreditLine:
         balances = self.balances
         statement_balance = max(0, balances.owed_minor - balances.converted_minor)
         share = self.product.minimum_payment_share
-        if share is None:
+        if share is None or not minimum_payment_allowed:
             minimum = statement_balance
         else:
-            revolving_principal = balances.purchase_minor + balances.cash_minor
+            # Instalment parts billed now are due in full; the rest of the principal at `share`.
+            revolving_principal = balances.purchase_minor + balances.cash_minor - parts
             part = round_minor(Decimal(revolving_principal) * share, RoundingMode.HALF_UP)
-            minimum = part + balances.interest_minor + balances.fee_minor
+            minimum = parts + part + balances.interest_minor + balances.fee_minor
             minimum = max(minimum, self.product.minimum_payment_floor_minor) + carried_minimum
             minimum = min(statement_balance, minimum)
         self.last_statement_on = on
@@ -434,7 +443,9 @@ class CreditLine:
 
     # ---- instalment conversion -----------------------------------------------------------
 
-    def convert_purchase(self, order_id: str, periods: int, on: date) -> InstalmentPlan:
+    def convert_purchase(
+        self, order_id: str, periods: int, on: date, *, cost_cap: Decimal | None = None
+    ) -> InstalmentPlan:
         """Convert one captured purchase (less its refunds) into `periods` monthly parts."""
         hold = self._hold(order_id)
         if hold.status is not HoldStatus.CAPTURED or hold.plan_id is not None:
@@ -444,11 +455,15 @@ class CreditLine:
             )
         self.advance_to(on)
         principal = min(hold.captured_minor - hold.refunded_minor, self.balances.purchase_minor)
-        plan = self._convert(f"order:{order_id}", principal, periods, on, ("purchase_minor",))
+        plan = self._convert(
+            f"order:{order_id}", principal, periods, on, ("purchase_minor",), cost_cap
+        )
         hold.plan_id = plan.plan_id
         return plan
 
-    def convert_statement(self, periods: int, on: date) -> InstalmentPlan:
+    def convert_statement(
+        self, periods: int, on: date, *, cost_cap: Decimal | None = None
+    ) -> InstalmentPlan:
         """Convert the unpaid principal of the last statement, before its due date."""
         if self.last_statement_on is None or self.due_on is None or on > self.due_on:
             raise LineRefused(
@@ -464,14 +479,23 @@ class CreditLine:
             periods,
             on,
             ("cash_minor", "purchase_minor"),
+            cost_cap,
         )
         self.statement_due_minor -= principal
         self._clamp_dues()
         return plan
 
     def _convert(
-        self, plan_id: str, principal: int, periods: int, on: date, sources: tuple[str, ...]
+        self,
+        plan_id: str,
+        principal: int,
+        periods: int,
+        on: date,
+        sources: tuple[str, ...],
+        cost_cap: Decimal | None,
     ) -> InstalmentPlan:
+        """Move `principal` from `sources` into a new plan; refused (nothing changed) when the
+        line is not active, the plan exists or its APR passes the annual cost cap."""
         if self.status is not LineStatus.ACTIVE:
             raise LineRefused(f"line_{self.status.value}", f"line {self.line_id} is {self.status}")
         if plan_id in self.plans:
@@ -483,6 +507,12 @@ class CreditLine:
             on=on,
             statement_day=self.statement_day,
         )
+        if cost_cap is not None and quote.apr.nominal > cost_cap:
+            raise LineRefused(
+                "over_cost_cap",
+                f"converting into {periods} parts costs {quote.apr.nominal_percent()} % a year "
+                f"(APR), above the {cost_cap * 100} % cap; choose fewer parts",
+            )
         left = principal
         for bucket in sources:
             take = min(left, getattr(self.balances, bucket))
@@ -539,7 +569,8 @@ class CreditLine:
         if limit_minor < 0 or limit_minor > self.product.max_limit_minor:
             raise LineRefused(
                 "limit_out_of_range",
-                f"a {self.product.code} line's limit is 0–{self.product.max_limit_minor}",
+                f"a {self.product.code} line's limit is 0–"
+                f"{self._money(self.product.max_limit_minor)}",
             )
         before = self.granted_limit_minor
         self.granted_limit_minor = limit_minor
@@ -566,7 +597,7 @@ class CreditLine:
         if limit_minor > self.product.max_limit_minor:
             raise LineRefused(
                 "limit_out_of_range",
-                f"the product's largest limit is {self.product.max_limit_minor}",
+                f"the product's largest limit is {self._money(self.product.max_limit_minor)}",
             )
         self.temporary_limit_minor = limit_minor
         self.temporary_until = until
@@ -596,14 +627,18 @@ class CreditLine:
         if self.balances.owed_minor > 0 or self.held_minor or self.balances.credit_minor:
             raise LineRefused(
                 "line_not_settled",
-                f"line {self.line_id} still has {self.balances.owed_minor} owed, "
-                f"{self.held_minor} held and {self.balances.credit_minor} in credit; settle, "
-                "release and pay out first",
+                f"line {self.line_id} still has {self._money(self.balances.owed_minor)} owed, "
+                f"{self._money(self.held_minor)} held and "
+                f"{self._money(self.balances.credit_minor)} in credit; settle, release and pay "
+                "out first",
             )
         self.status = LineStatus.CLOSED
         self.record("closed", on, 0, reason_code)
 
     # ---- helpers -------------------------------------------------------------------------
+
+    def _money(self, minor: int) -> str:
+        return f"{format_minor(minor, self.product.currency)} {self.product.currency.code}"
 
     def _hold(self, order_id: str) -> Hold:
         hold = self.holds.get(order_id)
@@ -626,15 +661,17 @@ class CreditLine:
         if amount_minor > available:
             raise LineRefused(
                 "over_available",
-                f"{amount_minor} is more than the {available} available on line {self.line_id}",
+                f"{self._money(amount_minor)} is more than the {self._money(available)} "
+                f"available on line {self.line_id}",
             )
         if self.spending_cap_minor is not None:
             spent = self.spent_minor(on)
             if spent + amount_minor > self.spending_cap_minor:
                 raise LineRefused(
                     "over_spending_cap",
-                    f"the borrower capped spending at {self.spending_cap_minor} per 30 days and "
-                    f"has used {spent}; he can raise or remove his cap in the app",
+                    f"the borrower capped spending at {self._money(self.spending_cap_minor)} per "
+                    f"30 days and has used {self._money(spent)}; he can raise or remove his cap "
+                    "in the app",
                 )
 
     def spent_minor(self, on: date, days: int = 30) -> int:

@@ -14,10 +14,13 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
+from puhui.compliance.checks import check_annual_cost
 from puhui.compliance.exposure import borrower_caps
 from puhui.core.errors import Conflict
+from puhui.core.money import format_minor
 from puhui.ledger.accounts import PLATFORM_FUNDER
 from puhui.ledger.service import post_entry
 from puhui.lines.accounting import line_entry
@@ -84,6 +87,8 @@ def open_line(
         return LineOpened(existing, line.granted_limit_minor, requested_limit_minor, "replay")
     product = _product(product_code, catalog)
     check_eligible(uow.profile, facts, as_of)
+    highest = max(product.purchase_annual_rate, product.cash_annual_rate)
+    check_annual_cost(uow.profile, apr=highest, on=as_of)
     room = headroom(
         uow.profile,
         facts,
@@ -175,8 +180,8 @@ def _check_caps(
         if owed + amount_minor > cap:
             raise LineRefused(
                 "over_borrower_cap",
-                f"the borrower owes or holds {owed}; {amount_minor} more would pass the {name} "
-                f"of {cap}",
+                f"the borrower owes or holds {format_minor(owed)}; {format_minor(amount_minor)} "
+                f"more would pass the {name} of {format_minor(cap)}",
             )
 
 
@@ -327,11 +332,14 @@ def convert(
 ) -> dict[str, Any]:
     """Convert one purchase (`order_id`) or the last statement into instalments."""
 
+    cap = uow.profile.value_or_none("annual_cost_cap", as_of)
+    cost_cap = None if cap is None else Decimal(str(cap))
+
     def act(line: CreditLine) -> dict[str, Any]:
         if order_id is None:
-            plan = line.convert_statement(periods, as_of)
+            plan = line.convert_statement(periods, as_of, cost_cap=cost_cap)
         else:
-            plan = line.convert_purchase(order_id, periods, as_of)
+            plan = line.convert_purchase(order_id, periods, as_of, cost_cap=cost_cap)
         return plan.to_json()
 
     return _operate(
@@ -367,7 +375,7 @@ def cut_statement(uow: LinesUnitOfWork, *, line_id: int, as_of: date) -> dict[st
     """Cut and store the line's statement of `as_of` (once; a second call returns it)."""
 
     def act(line: CreditLine) -> dict[str, Any]:
-        document = cut_statement_document(line, as_of, uow.lines.history(line_id))
+        document = cut_statement_document(line, as_of, uow.lines.history(line_id), uow.profile)
         uow.lines.add_statement(line_id, document)
         return document
 
@@ -467,7 +475,8 @@ def grant_temporary_increase(
     )
     if limit_minor > room.minor:
         raise LineRefused(
-            "no_headroom", f"the {room.binding_cap} allows at most {room.minor} on this line"
+            "no_headroom",
+            f"the {room.binding_cap} allows at most {format_minor(room.minor)} on this line",
         )
     line.grant_temporary_increase(limit_minor, until, as_of, "temporary_increase")
     uow.lines.save(line)

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from puhui.compliance.profile import JurisdictionProfile
 from puhui.lines.line import CreditLine, LineEvent
 
 STATEMENT_KINDS = frozenset(
@@ -25,12 +26,16 @@ STATEMENT_KINDS = frozenset(
 
 
 def cut_statement_document(
-    line: CreditLine, day: date, stored_events: Iterable[LineEvent]
+    line: CreditLine,
+    day: date,
+    stored_events: Iterable[LineEvent],
+    profile: JurisdictionProfile,
 ) -> dict[str, Any]:
     """Cut the line's statement of `day` (see `CreditLine.close_statement`) and build its
     document from the events stored since the previous statement and those just recorded."""
     since = line.last_statement_on
-    document = line.close_statement(day)
+    allowed = bool(profile.value_or_none("minimum_payment_allowed", day))
+    document = line.close_statement(day, minimum_payment_allowed=allowed)
     document["line_id"] = line.line_id
     document["currency"] = line.product.currency.code
     document["lines"] = [

@@ -374,6 +374,37 @@ line_statements = sa.Table(
     sa.Column("document", sa.Text, nullable=False),
 )
 
+contacts = sa.Table(
+    "contacts",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("borrower_ref", sa.String(64), nullable=False),
+    sa.Column("subject", sa.String(100), nullable=False),  # "line:12", "loan:7"
+    sa.Column("kind", sa.String(16), nullable=False),  # reminder | collection
+    sa.Column("plan_day", sa.Date, nullable=False),  # the business day it was planned for
+    sa.Column("planned_at", sa.DateTime, nullable=False),  # borrower's local wall-clock time
+    sa.Column("status", sa.String(16), nullable=False),  # planned | made | failed
+    sa.Column("outcome", sa.String(200), nullable=False, default=""),
+    sa.UniqueConstraint("subject", "kind", "plan_day"),
+    sa.Index("ix_contacts_borrower_ref_planned_at", "borrower_ref", "planned_at"),
+)
+
+review_requests = sa.Table(
+    "review_requests",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("borrower_ref", sa.String(64), nullable=False),
+    sa.Column("subject", sa.String(100), nullable=False),  # "decision:A-1", "line:12"
+    sa.Column("reasons", sa.Text, nullable=False),
+    sa.Column("requested_on", sa.Date, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # open | decided
+    sa.Column("outcome", sa.String(32), nullable=True),  # upheld | overturned
+    sa.Column("reviewer", sa.String(64), nullable=True),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("decided_on", sa.Date, nullable=True),
+    sa.Index("ix_review_requests_status", "status"),
+)
+
 APPEND_ONLY_TABLES = (
     "journal_entries",
     "postings",

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from puhui.compliance.profile import JurisdictionProfile, load_profile
 from puhui.storage.calendar_repository import CalendarRepository
+from puhui.storage.conduct_repository import ConductRepository
 from puhui.storage.decision_repository import DecisionRepository, ExposureRepository
 from puhui.storage.event_repository import EventRepository
 from puhui.storage.facility_repository import FacilityRepository
@@ -57,6 +58,7 @@ class SqlUnitOfWork:
         self._decisions = DecisionRepository(self.connection)
         self._exposure = ExposureRepository(self.connection)
         self._lines = LineRepository(self.connection)
+        self._conduct = ConductRepository(self.connection)
 
     def _open(self) -> SqlUnitOfWork:
         if self._transaction is None:
@@ -102,6 +104,10 @@ class SqlUnitOfWork:
     @property
     def lines(self) -> LineRepository:
         return self._open()._lines
+
+    @property
+    def conduct(self) -> ConductRepository:
+        return self._open()._conduct
 
     def commit(self) -> None:
         if self._transaction is not None:

@@ -1,0 +1,77 @@
+"""`puhui line …` as a user runs it: open, check out, convert with the APR shown first, cut a
+statement, pay, run the daily pass and the review, and a refusal that says what to do."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.cli.test_commands import run
+
+
+def test_a_line_from_checkout_to_statement(tmp_path: Path) -> None:
+    env = {
+        "PUHUI_DATABASE_URL": f"sqlite:///{tmp_path / 'lines.db'}",
+        "PUHUI_NET_ASSETS": "1000000000",
+    }
+
+    def puhui(*args: str) -> str:
+        result = run(*args, env=env)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    puhui("init")
+    opened = puhui(
+        "line",
+        "open",
+        "--borrower",
+        "alice",
+        "--limit",
+        "20000",
+        "--income",
+        "9000",
+        "--age",
+        "28",
+        "--date",
+        "2026-01-02",
+    )
+    assert "line 1 opened for alice: limit 20000.00" in opened
+    held = puhui(
+        "line", "authorise", "1", "--order", "tv", "--amount", "6000", "--date", "2026-01-10"
+    )
+    assert "available 14000.00" in held
+    assert "spending_over_income_share" in held  # 6,000 of a 9,000 income in one purchase
+    puhui("line", "capture", "1", "--order", "tv", "--amount", "6000", "--date", "2026-01-10")
+    quote = puhui(
+        "line", "quote", "1", "--amount", "6000", "--periods", "6", "--date", "2026-01-11"
+    )
+    assert quote.startswith("APR 12.70 %")  # the APR comes first
+    assert "2026-02-25 │ 1000.00   │ 42.00" in quote
+    converted = puhui(
+        "line", "convert", "1", "--order", "tv", "--periods", "6", "--date", "2026-01-11"
+    )
+    assert "APR 12.70 %" in converted
+    statement = puhui("line", "statement", "1", "--date", "2026-02-05")
+    assert "balance 1042.00, minimum 1042.00, due 2026-02-25" in statement
+    paid = puhui("line", "pay", "1", "--amount", "1042", "--date", "2026-02-20")
+    assert "fee 42.00" in paid
+    assert "0 late fees" in puhui("line", "run-day", "--date", "2026-02-26")
+    assert "1 lines reviewed (dry run)" in puhui(
+        "line", "review", "--date", "2026-02-27", "--dry-run"
+    )
+    refused = run(
+        "line",
+        "authorise",
+        "1",
+        "--order",
+        "x",
+        "--amount",
+        "99999",
+        "--date",
+        "2026-02-26",
+        env=env,
+    )
+    assert refused.returncode == 2
+    assert "99999.00 CNY is more than the 15000.00 CNY available on line 1 [over_available]" in (
+        refused.stderr.replace("\n", " ")
+    )
+    assert "every credit line's sub-ledger is consistent" in puhui("verify")
