@@ -79,6 +79,10 @@ def main() -> None:
                 "--authorisations",
                 "300" if args.quick else "5000",
             )
+        if "lines" in only:
+            results += _run(
+                "lines", "--database", database, "--lines", "20000" if args.quick else "1000000"
+            )
         if "repayments" in only:
             results += _run(
                 "repayments", "--database", database, "--payments", "200" if args.quick else "3000"
