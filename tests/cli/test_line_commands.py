@@ -75,3 +75,83 @@ def test_a_line_from_checkout_to_statement(tmp_path: Path) -> None:
         refused.stderr.replace("\n", " ")
     )
     assert "every credit line's sub-ledger is consistent" in puhui("verify")
+
+
+def test_review_policies_back_tested_side_by_side(tmp_path: Path) -> None:
+    snapshots = tmp_path / "snapshots.csv"
+    written = run("sim", "line-snapshots", "--count", "5000", "--out", str(snapshots))
+    assert written.returncode == 0, written.stderr
+    policy = Path(__file__).parents[2] / "src" / "puhui" / "lines" / "review.yaml"
+    looser = tmp_path / "looser.yaml"
+    looser.write_text(
+        policy.read_text().replace("min_behaviour_score: 620", "min_behaviour_score: 560")
+    )
+    result = run(
+        "line",
+        "review-backtest",
+        "--data",
+        str(snapshots),
+        "--target",
+        "went_bad",
+        "--challenger",
+        str(looser),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "champion" in result.stdout
+    assert "challenger" in result.stdout
+    assert "bad rate of raised lines" in result.stdout
+    missing = run("line", "review-backtest", "--data", str(snapshots), "--target", "nope")
+    assert missing.returncode == 2
+    assert "lacks the columns ['nope']" in missing.stderr
+
+
+def test_collections_and_a_human_review_from_the_command_line(tmp_path: Path) -> None:
+    env = {"PUHUI_DATABASE_URL": f"sqlite:///{tmp_path / 'conduct.db'}"}
+    assert run("init", env=env).returncode == 0
+    planned = run("collections", "plan", "--date", "2026-03-02", env=env)
+    assert "0 reminders and 0 collection contacts planned" in planned.stdout
+    opened = run(
+        "review",
+        "request",
+        "--borrower",
+        "b-1",
+        "--subject",
+        "line:1",
+        "--reasons",
+        "delinquency_decrease",
+        "--date",
+        "2026-03-02",
+        env=env,
+    )
+    assert "review request 1 for line:1 is open" in opened.stdout
+    decided = run(
+        "review",
+        "decide",
+        "1",
+        "--outcome",
+        "overturned",
+        "--reviewer",
+        "ops-1",
+        "--note",
+        "paid the day after",
+        "--date",
+        "2026-03-03",
+        env=env,
+    )
+    assert "overturned by ops-1" in decided.stdout
+    again = run(
+        "review",
+        "decide",
+        "1",
+        "--outcome",
+        "upheld",
+        "--reviewer",
+        "ops-2",
+        "--note",
+        "x",
+        "--date",
+        "2026-03-04",
+        env=env,
+    )
+    assert again.returncode == 2
+    assert "already decided" in again.stderr

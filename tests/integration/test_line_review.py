@@ -6,12 +6,14 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 
 from puhui.batch.line_review import run_line_review
 from puhui.batch.verify import verify
 from puhui.compliance.profile import JurisdictionProfile
 from puhui.lines import service
+from puhui.lines.errors import LineRefused
 from puhui.lines.responsible import BorrowerFacts
 from puhui.lines.review import load_review_policy
 from puhui.storage.uow import SqlUnitOfWork
@@ -144,3 +146,39 @@ def test_an_increase_never_passes_the_income_share(
         net_assets_minor=NET_ASSETS,
     )
     assert _limits(database)[lines["good"]][0] == 1_000_000  # 8,198.68 < 10,000: no rise
+
+
+def test_no_increase_soon_after_the_engine_declined_the_borrower(
+    database: sa.Engine, profile: JurisdictionProfile
+) -> None:
+    line_id = _good_line(database, "applicant-5")
+    with database.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO decisions (application_id, applicant_id, business_date, outcome, "
+            "application_hash, record, application) VALUES ('A-5', 5, '2026-03-20', 'decline', "
+            "'h', '{}', '{}')"
+            if database.dialect.name == "sqlite"
+            else "INSERT INTO decisions (application_id, applicant_id, business_date, outcome, "
+            "application_hash, record, application) VALUES ('A-5', 5, DATE '2026-03-20', "
+            "'decline', 'h', '{}', '{}')"
+        )
+    summary = run_line_review(
+        database,
+        REVIEW_DAY,
+        profile,
+        load_review_policy(),
+        bureau=_bureau,
+        net_assets_minor=NET_ASSETS,
+    )
+    assert "good_behaviour_increase" not in summary.changes
+    with pytest.raises(LineRefused) as refused, SqlUnitOfWork(database) as uow:
+        service.change_limit(
+            uow,
+            line_id=line_id,
+            limit_minor=1_100_000,
+            as_of=REVIEW_DAY,
+            reason_code="request",
+            facts=ADULT,
+            net_assets_minor=NET_ASSETS,
+        )
+    assert refused.value.reason_code == "cooling_off_after_decline"

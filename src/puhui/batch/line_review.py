@@ -14,7 +14,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import sqlalchemy as sa
@@ -32,6 +32,7 @@ from puhui.lines.review import (
     increase_candidates,
     review,
 )
+from puhui.storage.decision_repository import applicant_of
 from puhui.storage.driver import Driver
 
 DEFAULT_CHUNK_SIZE = 50_000
@@ -166,6 +167,26 @@ def _sums(driver: Driver, sql: str, borrowers: list[str]) -> dict[str, int]:
     return totals
 
 
+def _recently_declined(
+    driver: Driver, borrowers: list[str], profile: JurisdictionProfile, day: date
+) -> set[str]:
+    """Borrowers the engine declined within the cooling-off days: no increase for them."""
+    applicants = {applicant_of(ref): ref for ref in borrowers}
+    applicants.pop(None, None)
+    since = driver.date(day - timedelta(int(profile.value("cooling_off_days", day))))
+    declined: set[str] = set()
+    ids = sorted(applicant for applicant in applicants if applicant is not None)
+    for start in range(0, len(ids), _IN_CLAUSE_BATCH):
+        part = ids[start : start + _IN_CLAUSE_BATCH]
+        rows = driver.all(
+            "SELECT DISTINCT applicant_id FROM decisions WHERE outcome = 'decline' "
+            f"AND business_date >= ? AND applicant_id IN ({', '.join('?' * len(part))})",
+            (since, *part),
+        )
+        declined.update(applicants[int(row[0])] for row in rows)
+    return declined
+
+
 def _increase_room(
     driver: Driver,
     chunk: _Chunk,
@@ -184,7 +205,8 @@ def _increase_room(
     if bureau is None or len(candidates) == 0:
         return room
     borrowers = sorted({chunk.borrowers[i] for i in candidates})
-    facts = bureau(borrowers)
+    declined = _recently_declined(driver, borrowers, profile, day)
+    facts = {ref: known for ref, known in bureau(borrowers).items() if ref not in declined}
     loans = _sums(driver, _LOANS_OWED, borrowers)
     lines = _sums(driver, _LINES_COMMITTED, borrowers)
     cap = min(

@@ -8,6 +8,7 @@ merchant's order id. The lender's net assets (for the concentration cap) come fr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
@@ -26,6 +27,7 @@ from puhui.lines import service
 from puhui.lines.conversion import quote_conversion
 from puhui.lines.responsible import BorrowerFacts
 from puhui.lines.review import load_review_policy
+from puhui.lines.review_backtest import PolicyResult, backtest_review, read_line_snapshots
 from puhui.storage.uow import SqlUnitOfWork
 
 line_app = typer.Typer(help="Revolving credit lines: checkout, statements, instalments.")
@@ -481,3 +483,34 @@ def review_command(
     )
     for reason, count in sorted(summary.changes.items()):
         console.print(f"  {reason}: {count:,}")
+
+
+@line_app.command("review-backtest")
+@exits_cleanly
+def review_backtest_command(
+    data: Annotated[str, typer.Option(help="CSV of line snapshots with a later outcome.")],
+    target: Annotated[str, typer.Option(help="Column: 1/true when the line went bad.")],
+    challenger: Annotated[str | None, typer.Option(help="A second review policy YAML.")] = None,
+) -> None:
+    """Replay line snapshots through the shipped policy (and a challenger) side by side."""
+    policies = {"champion": load_review_policy()}
+    if challenger is not None:
+        policies["challenger"] = load_review_policy(challenger)
+    columns, room, went_bad = read_line_snapshots(data, target)
+    table = Table("", *policies)
+    results = backtest_review(policies, columns, room, went_bad)
+    rows: list[tuple[str, Callable[[PolicyResult], str]]] = [
+        ("lines", lambda r: f"{r.lines:,}"),
+        ("increases", lambda r: f"{r.increases:,}"),
+        ("decreases", lambda r: f"{r.decreases:,}"),
+        ("freezes", lambda r: f"{r.freezes:,}"),
+        ("limit added", lambda r: _money(r.limit_added_minor)),
+        ("limit removed", lambda r: _money(r.limit_removed_minor)),
+        ("bad rate of raised lines", lambda r: f"{r.bad_rate_increased:.2%}"),
+        ("bad rate of lines left alone", lambda r: f"{r.bad_rate_unchanged:.2%}"),
+        ("bad rate of cut or frozen lines", lambda r: f"{r.bad_rate_cut:.2%}"),
+        ("limit added to lines that went bad", lambda r: _money(r.limit_added_to_bad_minor)),
+    ]
+    for label, show in rows:
+        table.add_row(label, *(show(result) for result in results))
+    console.print(table)

@@ -22,6 +22,7 @@ from puhui.sim.dataset import (
     build_dataset,
     write_dataset,
 )
+from puhui.sim.line_snapshots import line_snapshots
 
 sim_app = typer.Typer(help="The synthetic population.", no_args_is_help=True)
 
@@ -54,4 +55,23 @@ def applicants_command(
         f"target column `{TARGET}` (bad rate {frame[TARGET].mean():.2%}); the ground-truth "
         f"columns are not features — train with "
         + " ".join(f"--exclude {name}" for name in GROUND_TRUTH)
+    )
+
+
+@sim_app.command("line-snapshots")
+@exits_cleanly
+def line_snapshots_command(
+    out: Annotated[Path, typer.Option(help="CSV file to write.")],
+    count: Annotated[int, typer.Option(help="Number of lines.")] = 100_000,
+    seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+) -> None:
+    """Credit-line snapshots as the limit review sees them, with `went_bad` a year later — a
+    data set `puhui line review-backtest` can replay."""
+    if not 1 <= count <= MAX_APPLICANTS:
+        raise InvalidInput(f"count must be 1–{MAX_APPLICANTS}")
+    frame = line_snapshots(count, seed)
+    frame.to_csv(out, index=False)
+    console.print(
+        f"wrote {len(frame):,} line snapshots to {out}; target `went_bad` "
+        f"(bad rate {frame['went_bad'].mean():.2%})"
     )

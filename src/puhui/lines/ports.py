@@ -22,7 +22,8 @@ class LineStore(Protocol):
     def save(self, line: CreditLine) -> None: ...
 
     def exposure(self, borrower_ref: str) -> tuple[int, int]:
-        """(principal owed + held, granted limits of open lines) over the borrower's lines."""
+        """Over the borrower's lines: (principal owed + held, what the lines commit — each open
+        line's granted limit or its use if larger)."""
 
     def history(self, line_id: int) -> list[LineEvent]: ...
 
@@ -52,6 +53,9 @@ class KeyLock(Protocol):
 class LoanExposure(Protocol):
     def outstanding_principal(self, borrower_ref: str) -> int:
         """Principal owed on live loans and lines plus open holds."""
+
+    def declined_since(self, borrower_ref: str, since: date) -> bool:
+        """Whether an application of the borrower was declined on or after `since`."""
 
 
 class LinesUnitOfWork(Protocol):

@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -57,9 +57,9 @@ def _product(code: str, catalog: dict[str, LineProduct] | None) -> LineProduct:
 
 def _committed_elsewhere(uow: LinesUnitOfWork, borrower_ref: str, line: CreditLine | None) -> int:
     """Loans' principal plus every open line's limit (or use, if larger), except `line`."""
-    lines_used, lines_limits = uow.lines.exposure(borrower_ref)
+    lines_used, lines_committed = uow.lines.exposure(borrower_ref)
     loans = uow.exposure.outstanding_principal(borrower_ref) - lines_used
-    committed = loans + max(lines_used, lines_limits)
+    committed = loans + lines_committed
     if line is not None:
         committed -= max(line.exposure_minor, line.granted_limit_minor)
     return max(0, committed)
@@ -393,6 +393,20 @@ def cut_statement(uow: LinesUnitOfWork, *, line_id: int, as_of: date) -> dict[st
 # ---- limits ----------------------------------------------------------------------------------
 
 
+def _check_cooling_off(uow: LinesUnitOfWork, line: CreditLine, as_of: date) -> None:
+    """No increase while the borrower's own cooling-off runs or soon after a decline."""
+    if in_cooling_off(line.cooling_off_until, as_of):
+        raise LineRefused(
+            "cooling_off", f"no limit increase before {line.cooling_off_until} (cooling-off)"
+        )
+    days = int(uow.profile.value("cooling_off_days", as_of))
+    if uow.exposure.declined_since(line.borrower_ref, as_of - timedelta(days)):
+        raise LineRefused(
+            "cooling_off_after_decline",
+            f"the borrower was declined in the last {days} days; no limit increase yet",
+        )
+
+
 def change_limit(
     uow: LinesUnitOfWork,
     *,
@@ -410,10 +424,7 @@ def change_limit(
     if limit_minor > line.granted_limit_minor:
         if facts is None:
             raise LineRefused("facts_needed", "a limit increase needs the borrower's facts")
-        if in_cooling_off(line.cooling_off_until, as_of):
-            raise LineRefused(
-                "cooling_off", f"no limit increase before {line.cooling_off_until} (cooling-off)"
-            )
+        _check_cooling_off(uow, line, as_of)
         check_eligible(uow.profile, facts, as_of)
         uow.events.lock_key(f"borrower:{line.borrower_ref}")
         room = headroom(
@@ -460,10 +471,7 @@ def grant_temporary_increase(
 ) -> dict[str, Any]:
     """A temporary limit for a big purchase, checked like any increase, ending on `until`."""
     line = uow.lines.get(line_id, on=as_of)
-    if in_cooling_off(line.cooling_off_until, as_of):
-        raise LineRefused(
-            "cooling_off", f"no limit increase before {line.cooling_off_until} (cooling-off)"
-        )
+    _check_cooling_off(uow, line, as_of)
     check_eligible(uow.profile, facts, as_of)
     uow.events.lock_key(f"borrower:{line.borrower_ref}")
     room = headroom(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 
 from puhui.credit.application import Application
@@ -46,9 +48,30 @@ class DecisionRepository:
         )
 
 
+APPLICANT_PREFIX = "applicant-"  # credit.service.borrower_ref: the engine's borrower refs
+
+
+def applicant_of(borrower_ref: str) -> int | None:
+    """The applicant id behind an engine-issued borrower reference (None for other refs)."""
+    number = borrower_ref.removeprefix(APPLICANT_PREFIX)
+    return int(number) if borrower_ref.startswith(APPLICANT_PREFIX) and number.isdigit() else None
+
+
 class ExposureRepository:
     def __init__(self, connection: sa.Connection) -> None:
         self._driver = Driver(connection)
+
+    def declined_since(self, borrower_ref: str, since: date) -> bool:
+        """Whether the engine declined an application of the borrower on or after `since`."""
+        applicant = applicant_of(borrower_ref)
+        if applicant is None:
+            return False
+        row = self._driver.one(
+            "SELECT 1 FROM decisions WHERE applicant_id = ? AND outcome = 'decline' "
+            "AND business_date >= ? LIMIT 1",
+            (applicant, self._driver.date(since)),
+        )
+        return row is not None
 
     def outstanding_principal(self, borrower_ref: str) -> int:
         """Principal the borrower owes on live loans and lines, plus his open checkout holds."""

@@ -79,9 +79,10 @@ _EVENT = (
     "INSERT INTO line_events (line_id, kind, business_date, amount_minor, reason_code, detail) "
     "VALUES (?, ?, ?, ?, ?, ?)"
 )
+_USED = "purchase_minor + cash_minor + converted_minor + held_minor"
 _EXPOSURE = (
-    "SELECT COALESCE(SUM(purchase_minor + cash_minor + converted_minor + held_minor), 0), "
-    "COALESCE(SUM(CASE WHEN status <> 'closed' THEN granted_limit_minor ELSE 0 END), 0) "
+    f"SELECT COALESCE(SUM({_USED}), 0), COALESCE(SUM(CASE WHEN status <> 'closed' AND "
+    f"granted_limit_minor > {_USED} THEN granted_limit_minor ELSE {_USED} END), 0) "
     "FROM credit_lines WHERE borrower_ref = ?"
 )
 
@@ -379,7 +380,8 @@ class LineRepository:
     # ---- exposure, history, statements, operations ---------------------------------------
 
     def exposure(self, borrower_ref: str) -> tuple[int, int]:
-        """(principal owed + held, granted limits of open lines) over the borrower's lines."""
+        """Over the borrower's lines: (principal owed + held, what the lines commit — each open
+        line's granted limit or its use if larger)."""
         row = self._driver.one(_EXPOSURE, (borrower_ref,))
         return (int(row[0]), int(row[1])) if row else (0, 0)
 
