@@ -6,7 +6,8 @@
   merchant refunds + credit paid out;
 - every operation's journal entry balances (the ledger would refuse one that does not), and the
   entries together equal the line's balances;
-- a hold is captured at most once and never for more than it held.
+- a hold is captured at most once and never for more than it held, and once captured,
+  released or expired it stays so.
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ def test_a_line_keeps_its_invariants_under_any_operations(
 ) -> None:
     line = new_line(PRODUCT)
     ledger: dict[Account, int] = defaultdict(int)
+    settled: dict[str, tuple[HoldStatus, int]] = {}
     day = OPENED
     for action, amount, pick, days_later in operations:
         day = day + timedelta(days_later)
@@ -103,6 +105,11 @@ def test_a_line_keeps_its_invariants_under_any_operations(
         for account, value in deltas.items():
             ledger[account] += value
         _check(line, ledger, day)
+        for order_id, hold in line.holds.items():
+            if order_id in settled:  # captured, released or expired exactly once, for good
+                assert (hold.status, hold.captured_minor) == settled[order_id]
+            elif hold.status is not HoldStatus.HELD:
+                settled[order_id] = (hold.status, hold.captured_minor)
 
 
 def _check(line: CreditLine, ledger: dict[Account, int], day: date) -> None:
