@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
@@ -46,6 +46,7 @@ class LineJobSummary:
     minimum_payment_minor: int = 0
     late_fees_charged: int = 0
     holds_expired: int = 0
+    blocked_line_ids: list[int] = field(default_factory=list)
 
 
 def run_line_statements(
@@ -55,8 +56,12 @@ def run_line_statements(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     progress: ChunkProgress | None = None,
 ) -> LineJobSummary:
-    """Cut every statement due on `day` that is not cut yet; returns what was cut."""
-    return _run(engine, day, "statements", chunk_size, progress)
+    """Cut every statement due on `day` that is not cut yet; returns what was cut, and the
+    lines it could not cut because they already hold events of a later day."""
+    summary = _run(engine, day, "statements", chunk_size, progress)
+    with SqlUnitOfWork(engine) as uow:
+        summary.blocked_line_ids = uow.lines.statements_blocked(day)
+    return summary
 
 
 def run_line_day(

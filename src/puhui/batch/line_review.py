@@ -34,6 +34,7 @@ from puhui.lines.review import (
 )
 from puhui.storage.decision_repository import applicant_of
 from puhui.storage.driver import Driver
+from puhui.storage.line_repository import COMMITTED_SQL
 
 DEFAULT_CHUNK_SIZE = 50_000
 BureauLookup = Callable[[Sequence[str]], Mapping[str, BorrowerFacts]]
@@ -44,18 +45,17 @@ _READ = (
     "purchase_minor + cash_minor + converted_minor + interest_minor + fee_minor - credit_minor "
     "+ held_minor, overdue_since, opened_on, revolving, last_statement_on, statement_due_minor, "
     "cooling_off_until, status, line_product_id, monthly_income_minor, due_on, due_judged, "
-    "minimum_due_minor FROM credit_lines "
-    "WHERE id > ? AND status <> 'closed' ORDER BY id LIMIT ?"
+    f"minimum_due_minor, {COMMITTED_SQL} FROM credit_lines "
+    "WHERE id > ? AND status <> 'closed' "
+    "AND (last_reviewed_on IS NULL OR last_reviewed_on < ?) ORDER BY id LIMIT ?"
 )
 _LOANS_OWED = (
     "SELECT borrower_ref, SUM(principal_outstanding_minor) FROM loans "
     "WHERE status IN ('active', 'overdue') AND borrower_ref IN ({marks}) GROUP BY borrower_ref"
 )
 _LINES_COMMITTED = (
-    "SELECT borrower_ref, SUM(CASE WHEN granted_limit_minor > purchase_minor + cash_minor + "
-    "converted_minor + held_minor THEN granted_limit_minor ELSE purchase_minor + cash_minor + "
-    "converted_minor + held_minor END) FROM credit_lines WHERE status <> 'closed' "
-    "AND borrower_ref IN ({marks}) GROUP BY borrower_ref"
+    f"SELECT borrower_ref, SUM({COMMITTED_SQL}) FROM credit_lines "
+    "WHERE borrower_ref IN ({marks}) GROUP BY borrower_ref"
 )
 _IN_CLAUSE_BATCH = 500
 
@@ -90,8 +90,10 @@ def run_line_review(
     while True:
         with engine.connect() as connection, connection.begin() as transaction:
             driver = Driver(connection)
+            when = driver.date(day)
             rows = driver.all(
-                _READ + (" FOR UPDATE" if driver.postgres else ""), (after_id, chunk_size)
+                _READ + (" FOR UPDATE" if driver.postgres else ""),
+                (when, when, after_id, when, chunk_size),
             )
             if not rows:
                 break
@@ -126,6 +128,7 @@ class _Chunk:
         self.borrowers = [str(row[1]) for row in rows]
         self.product_ids = np.array([int(str(row[11])) for row in rows], dtype=np.int64)
         self.income = np.array([int(str(row[12])) for row in rows], dtype=np.int64)
+        self.committed = np.array([int(str(row[16])) for row in rows], dtype=np.int64)
         # A due date passed with the minimum unpaid counts even before an event judged it.
         overdue = np.array(
             [
@@ -158,12 +161,15 @@ def _product_maxima(driver: Driver) -> dict[int, int]:
     return maxima
 
 
-def _sums(driver: Driver, sql: str, borrowers: list[str]) -> dict[str, int]:
+def _sums(
+    driver: Driver, sql: str, borrowers: list[str], leading: tuple[object, ...] = ()
+) -> dict[str, int]:
     totals: dict[str, int] = {}
     for start in range(0, len(borrowers), _IN_CLAUSE_BATCH):
         part = borrowers[start : start + _IN_CLAUSE_BATCH]
         query = sql.format(marks=", ".join("?" * len(part)))
-        totals.update({str(ref): int(total or 0) for ref, total in driver.all(query, part)})
+        rows = driver.all(query, (*leading, *part))
+        totals.update({str(ref): int(total or 0) for ref, total in rows})
     return totals
 
 
@@ -197,7 +203,9 @@ def _increase_room(
     net_assets_minor: int | None,
     maxima: Mapping[int, int],
 ) -> np.ndarray:
-    """The largest granted limit each candidate may reach; 0 for every other line."""
+    """The limit each candidate is raised to (at most the policy's share above its limit and
+    within every cap, counting the raises already given to the borrower's other lines in this
+    chunk); 0 for every other line."""
     room = np.zeros(len(chunk.ids), dtype=np.int64)
     candidates = np.flatnonzero(
         increase_candidates(policy, chunk.columns, behaviour_scores(policy, chunk.columns))
@@ -208,7 +216,9 @@ def _increase_room(
     declined = _recently_declined(driver, borrowers, profile, day)
     facts = {ref: known for ref, known in bureau(borrowers).items() if ref not in declined}
     loans = _sums(driver, _LOANS_OWED, borrowers)
-    lines = _sums(driver, _LINES_COMMITTED, borrowers)
+    when = driver.date(day)
+    lines = _sums(driver, _LINES_COMMITTED, borrowers, (when, when))
+    raised_so_far: dict[str, int] = {}  # a borrower's earlier raises in this chunk count too
     cap = min(
         borrower_caps(
             profile, is_merchant=False, on=day, net_assets_minor=net_assets_minor
@@ -223,23 +233,32 @@ def _increase_room(
             check_eligible(profile, known, day)
         except PuhuiError:
             continue
-        own = max(int(chunk.columns.granted_minor[index]), int(chunk.columns.used_minor[index]))
-        elsewhere = loans.get(borrower, 0) + lines.get(borrower, 0) - own
-        limits = [maxima[int(chunk.product_ids[index])], cap - elsewhere]
+        own = int(chunk.committed[index])
+        elsewhere = (
+            loans.get(borrower, 0) + lines.get(borrower, 0) - own + raised_so_far.get(borrower, 0)
+        )
+        granted = int(chunk.columns.granted_minor[index])
+        up = policy.increase_share.as_integer_ratio()
+        limits = [granted * up[0] // up[1], maxima[int(chunk.product_ids[index])], cap - elsewhere]
         income_cap = income_cap_minor(
             profile, monthly_income_minor=known.monthly_income_minor, on=day
         )
         if income_cap is not None:
             limits.append(income_cap - elsewhere - known.other_lenders_balance_minor)
         room[index] = max(0, min(limits))
+        if room[index] > granted:
+            raised_so_far[borrower] = raised_so_far.get(borrower, 0) + max(0, room[index] - own)
     return room
 
 
 def _write(driver: Driver, chunk: _Chunk, outcome: ReviewOutcome, day: date) -> None:
     changed = np.flatnonzero(outcome.changed)
     driver.many(
-        "UPDATE credit_lines SET behaviour_score = ? WHERE id = ?",
-        zip(outcome.score.tolist(), chunk.ids, strict=True),
+        "UPDATE credit_lines SET behaviour_score = ?, last_reviewed_on = ? WHERE id = ?",
+        [
+            (score, driver.date(day), line_id)
+            for score, line_id in zip(outcome.score.tolist(), chunk.ids, strict=True)
+        ],
     )
     driver.many(
         "UPDATE credit_lines SET granted_limit_minor = ?, status = CASE WHEN ? = 1 THEN 'frozen' "

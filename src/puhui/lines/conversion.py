@@ -113,6 +113,7 @@ class InstalmentPlan:
     periods: int
     fee_per_period_minor: int
     apr_percent: Decimal
+    fee_rate: Decimal
     billed_count: int = 0
     billed_principal_minor: int = 0
     status: str = "active"  # active | completed | settled
@@ -126,21 +127,32 @@ class InstalmentPlan:
         return self.periods - self.billed_count
 
     def bill_next(self) -> tuple[int, int]:
-        """(principal, fee) of the next part; completes the plan after the last one."""
+        """(principal, fee) of the next part, as quoted; after a refund the unbilled principal
+        is split evenly over the unbilled periods (the last part takes the remainder)."""
         parts = principal_parts(self.principal_minor, self.periods)
-        principal = min(parts[self.billed_count], self.remaining_principal_minor)
+        if sum(parts[: self.billed_count]) == self.billed_principal_minor:
+            principal = parts[self.billed_count]  # the quoted schedule, part by part
+        else:  # a refund shrank the plan: spread what is left evenly
+            principal = self.remaining_principal_minor // self.unbilled_periods
+        if self.unbilled_periods == 1 or principal == 0:
+            principal = self.remaining_principal_minor
         self.billed_count += 1
         self.billed_principal_minor += principal
-        if self.billed_count == self.periods:
-            principal += self.remaining_principal_minor  # a refund may have shrunk the plan
-            self.billed_principal_minor = self.principal_minor
+        if self.remaining_principal_minor == 0:
             self.status = "completed"
         return principal, self.fee_per_period_minor
 
     def reduce(self, amount_minor: int) -> int:
-        """Take a merchant refund off the unbilled principal; returns the part it absorbed."""
+        """Take a merchant refund off the unbilled principal; returns the part it absorbed.
+
+        The fee of the periods still to bill is recomputed on the smaller principal, so the
+        conversion never costs more than the rate quoted; nothing left ends the plan.
+        """
         absorbed = min(amount_minor, self.remaining_principal_minor)
         self.principal_minor -= absorbed
+        self.fee_per_period_minor = round_minor(
+            Decimal(self.principal_minor) * self.fee_rate, RoundingMode.HALF_UP
+        )
         if self.remaining_principal_minor == 0 and self.status == "active":
             self.status = "completed"
         return absorbed
@@ -153,6 +165,7 @@ class InstalmentPlan:
             "periods": self.periods,
             "fee_per_period_minor": self.fee_per_period_minor,
             "apr_percent": str(self.apr_percent),
+            "fee_rate": str(self.fee_rate),
             "billed_count": self.billed_count,
             "billed_principal_minor": self.billed_principal_minor,
             "status": self.status,
@@ -167,6 +180,7 @@ class InstalmentPlan:
             periods=int(str(data["periods"])),
             fee_per_period_minor=int(str(data["fee_per_period_minor"])),
             apr_percent=Decimal(str(data["apr_percent"])),
+            fee_rate=Decimal(str(data["fee_rate"])),
             billed_count=int(str(data["billed_count"])),
             billed_principal_minor=int(str(data["billed_principal_minor"])),
             status=str(data["status"]),

@@ -12,9 +12,10 @@ principal of instalment conversions not yet billed, `interest` and `fee` are rec
 Interest: cash draws bear the cash rate from the day they are drawn. Purchases cost nothing if
 the statement is paid in full by its due date; otherwise the line is *revolving* from the day
 after the due date and purchases bear the purchase rate daily until a statement is paid in full.
-Interest is accrued at every balance change for the days since the last one, rounded half-up
-to the fen once per stretch of constant balance, so the amount never depends on how often a
-job looks at the line.
+Interest is exact per *stretch* of constant interest-bearing balance: whenever the line is
+brought to a date the stretch's interest so far is rounded half-up to the fen and only the
+difference to what was already recognised is added, and a new stretch starts when the balance
+changes. The amount therefore never depends on how often a job looks at the line.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ class Hold:
     captured_minor: int = 0
     refunded_minor: int = 0
     plan_id: str | None = None
+    captured_on: date | None = None
 
 
 @dataclass(slots=True)
@@ -120,12 +122,17 @@ class CreditLine:
     cooling_off_until: date | None = None
     balances: LineBalances = field(default_factory=LineBalances)
     accrued_through: date | None = None
+    stretch_start: date | None = None  # interest stretch: since when the base is constant
+    stretch_base: tuple[int, int] = (0, 0)  # (cash, revolving purchases) bearing interest
+    stretch_interest_minor: int = 0  # interest recognised for the stretch so far
     revolving: bool = False
     last_statement_on: date | None = None
     due_on: date | None = None
     due_judged: bool = True
     statement_due_minor: int = 0
     minimum_due_minor: int = 0
+    minimum_charges_minor: int = 0  # interest and fees within the minimum still unpaid
+    statement_charges_minor: int = 0  # interest and fees within the statement still unpaid
     overdue_since: date | None = None
     holds: dict[str, Hold] = field(default_factory=dict)
     plans: dict[str, InstalmentPlan] = field(default_factory=dict)
@@ -136,6 +143,8 @@ class CreditLine:
             raise LineRefused("invalid_statement_day", "the statement day must be 1–28")
         if self.accrued_through is None:
             self.accrued_through = self.opened_on
+        if self.stretch_start is None:
+            self.stretch_start = self.accrued_through
 
     # ---- limits --------------------------------------------------------------------------
 
@@ -162,6 +171,16 @@ class CreditLine:
         """What counts against the borrower's caps: principal owed plus open holds."""
         return self.balances.principal_minor + self.held_minor
 
+    def committed_minor(self, on: date) -> int:
+        """What the lender has committed to this borrower on this line: the granted limit (or
+        a live temporary one) — the borrower can lift his self-set ceiling at will — or what
+        is owed and held, if more. Limit grants and increases count it against the caps."""
+        limit = self.granted_limit_minor
+        temporary, until = self.temporary_limit_minor, self.temporary_until
+        if temporary is not None and until is not None and on <= until:
+            limit = max(limit, temporary)
+        return max(limit, self.exposure_minor) if self.status is not LineStatus.CLOSED else 0
+
     def days_past_due(self, on: date) -> int:
         return 0 if self.overdue_since is None else max(0, (on - self.overdue_since).days)
 
@@ -180,6 +199,7 @@ class CreditLine:
             self._accrue_to(self.due_on + timedelta(1))
             self._judge_due_date()
         self._accrue_to(on)
+        self._net_credit()
         for hold in self.holds.values():
             if hold.status is HoldStatus.HELD and on > hold.expires_on:
                 hold.status = HoldStatus.EXPIRED
@@ -187,15 +207,27 @@ class CreditLine:
 
     def _accrue_to(self, on: date) -> None:
         assert self.accrued_through is not None
-        days = (on - self.accrued_through).days
-        if days <= 0:
+        assert self.stretch_start is not None
+        if on <= self.accrued_through:
             return
+        base = (self.balances.cash_minor, self.balances.purchase_minor if self.revolving else 0)
+        if base != self.stretch_base:  # the balance changed since the stretch began
+            self.stretch_start = self.accrued_through
+            self.stretch_base = base
+            self.stretch_interest_minor = 0
+        days = (on - self.stretch_start).days
         basis = self.product.day_count_basis
-        exact = Decimal(self.balances.cash_minor) * self.product.cash_annual_rate * days / basis
-        if self.revolving:
-            purchase = Decimal(self.balances.purchase_minor)
-            exact += purchase * self.product.purchase_annual_rate * days / basis
-        interest = round_minor(exact, RoundingMode.HALF_UP)
+        exact = (
+            (
+                Decimal(base[0]) * self.product.cash_annual_rate
+                + Decimal(base[1]) * self.product.purchase_annual_rate
+            )
+            * days
+            / basis
+        )
+        total = round_minor(exact, RoundingMode.HALF_UP)
+        interest = total - self.stretch_interest_minor
+        self.stretch_interest_minor = total
         self.balances.interest_minor += interest
         self.balances.interest_income_minor += interest
         self.accrued_through = on
@@ -264,8 +296,10 @@ class CreditLine:
             )
         hold.status = HoldStatus.CAPTURED
         hold.captured_minor = amount_minor
+        hold.captured_on = on
         self.balances.purchase_minor += amount_minor
         self.balances.lent_minor += amount_minor
+        self._net_credit()
         self.record("captured", on, amount_minor, "purchase", order_id)
         return amount_minor
 
@@ -301,8 +335,9 @@ class CreditLine:
         self.advance_to(on)
         hold.refunded_minor += amount_minor
         rest = amount_minor
-        if hold.plan_id is not None:
-            rest -= self.plans[hold.plan_id].reduce(rest)
+        plan = self.plans.get(hold.plan_id or "")
+        if plan is not None and plan.status == "active":
+            rest -= plan.reduce(rest)
             self.balances.converted_minor -= amount_minor - rest
         taken = min(rest, self.balances.purchase_minor)
         self.balances.purchase_minor -= taken
@@ -311,6 +346,8 @@ class CreditLine:
         self._net_credit()
         self._clamp_dues()
         self.record("refunded", on, amount_minor, "merchant_refund", order_id)
+        if self.status is LineStatus.CLOSED:  # nothing is owed on a closed line: pay it back
+            self.pay_out_credit(on, f"refund:{order_id}")
 
     # ---- cash, payments ------------------------------------------------------------------
 
@@ -328,11 +365,14 @@ class CreditLine:
             )
         self.balances.cash_minor += amount_minor
         self.balances.lent_minor += amount_minor
+        self._net_credit()
         self.record("cash_drawn", on, amount_minor, "cash_draw", reference)
 
     def pay(self, amount_minor: int, on: date, reference: str) -> dict[str, int]:
         """Apply a payment: fees, interest, cash, purchases; anything beyond is a credit."""
         self._check_amount(amount_minor)
+        if self.status is LineStatus.CLOSED:
+            raise LineRefused("line_closed", f"line {self.line_id} is closed and owes nothing")
         self.advance_to(on)
         left = amount_minor
         applied: dict[str, int] = {}
@@ -348,6 +388,8 @@ class CreditLine:
         self.balances.received_minor += amount_minor
         self.statement_due_minor = max(0, self.statement_due_minor - amount_minor)
         self.minimum_due_minor = max(0, self.minimum_due_minor - amount_minor)
+        self.minimum_charges_minor = max(0, self.minimum_charges_minor - amount_minor)
+        self.statement_charges_minor = max(0, self.statement_charges_minor - amount_minor)
         self._clamp_dues()
         self.record("paid", on, amount_minor, "repayment", reference, **applied)
         return applied
@@ -387,8 +429,8 @@ class CreditLine:
         billed_parts = []
         parts = 0
         for plan in self.plans.values():
-            if plan.status != "active":
-                continue
+            if plan.status != "active" or plan.created_on >= on:
+                continue  # a conversion of today starts on the next statement, as quoted
             principal, fee = plan.bill_next()
             self.balances.converted_minor -= principal
             self.balances.purchase_minor += principal
@@ -414,13 +456,20 @@ class CreditLine:
             revolving_principal = balances.purchase_minor + balances.cash_minor - parts
             part = round_minor(Decimal(revolving_principal) * share, RoundingMode.HALF_UP)
             minimum = parts + part + balances.interest_minor + balances.fee_minor
-            minimum = max(minimum, self.product.minimum_payment_floor_minor) + carried_minimum
+            # The missed minimum's interest and fees are still in the buckets above; carry
+            # only its principal part.
+            carried = max(0, carried_minimum - self.minimum_charges_minor)
+            minimum = max(minimum, self.product.minimum_payment_floor_minor) + carried
             minimum = min(statement_balance, minimum)
         self.last_statement_on = on
         self.due_on = on + timedelta(self.product.statement_to_due_days)
         self.due_judged = statement_balance == 0
         self.statement_due_minor = statement_balance
         self.minimum_due_minor = minimum
+        self.minimum_charges_minor = min(minimum, balances.interest_minor + balances.fee_minor)
+        self.statement_charges_minor = min(
+            statement_balance, balances.interest_minor + balances.fee_minor
+        )
         if statement_balance == 0:
             self.revolving = False
         totals = {
@@ -459,6 +508,13 @@ class CreditLine:
             f"order:{order_id}", principal, periods, on, ("purchase_minor",), cost_cap
         )
         hold.plan_id = plan.plan_id
+        on_statement = (
+            self.last_statement_on is not None
+            and (hold.captured_on or hold.authorised_on) <= self.last_statement_on
+        )
+        if on_statement:  # the purchase was due on the last statement: now it is in parts
+            self.statement_due_minor = max(0, self.statement_due_minor - principal)
+        self._clamp_dues()
         return plan
 
     def convert_statement(
@@ -472,7 +528,7 @@ class CreditLine:
             )
         self.advance_to(on)
         revolving = self.balances.purchase_minor + self.balances.cash_minor
-        principal = min(revolving, self.statement_due_minor)
+        principal = max(0, min(revolving, self.statement_due_minor - self.statement_charges_minor))
         plan = self._convert(
             f"statement:{self.last_statement_on.isoformat()}",
             principal,
@@ -526,6 +582,7 @@ class CreditLine:
             periods,
             quote.fee_per_period_minor,
             quote.apr.nominal_percent(),
+            quote.fee_rate_per_period,
         )
         self.plans[plan_id] = plan
         self.record(
@@ -560,6 +617,8 @@ class CreditLine:
         self.balances.fee_minor += fee
         self.balances.fee_income_minor += fee
         self.statement_due_minor += principal + fee
+        self._net_credit()
+        self._clamp_dues()
         self.record("plan_settled", on, principal, "early_settlement", plan_id, fee_minor=fee)
         return principal
 
@@ -695,6 +754,8 @@ class CreditLine:
         owed_now = max(0, self.balances.owed_minor - self.balances.converted_minor)
         self.statement_due_minor = min(self.statement_due_minor, owed_now)
         self.minimum_due_minor = min(self.minimum_due_minor, self.statement_due_minor)
+        self.minimum_charges_minor = min(self.minimum_charges_minor, self.minimum_due_minor)
+        self.statement_charges_minor = min(self.statement_charges_minor, self.statement_due_minor)
         if self.statement_due_minor == 0:
             self.revolving = False  # paid in full: purchases are interest-free again
         if self.minimum_due_minor == 0:

@@ -21,9 +21,8 @@ class LineStore(Protocol):
 
     def save(self, line: CreditLine) -> None: ...
 
-    def exposure(self, borrower_ref: str) -> tuple[int, int]:
-        """Over the borrower's lines: (principal owed + held, what the lines commit — each open
-        line's granted limit or its use if larger)."""
+    def exposure(self, borrower_ref: str, on: date) -> tuple[int, int]:
+        """Over the borrower's lines: (principal owed + held, what the lines commit on `on`)."""
 
     def history(self, line_id: int) -> list[LineEvent]: ...
 

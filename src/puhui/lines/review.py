@@ -59,11 +59,11 @@ class ReviewPolicy:
 
 def load_review_policy(path: str | Path | None = None) -> ReviewPolicy:
     """The shipped policy, or one from a YAML file; a malformed file is refused whole."""
-    if path is None:
-        text = resources.files("puhui.lines").joinpath("review.yaml").read_text("utf-8")
-    else:
-        text = Path(path).read_text("utf-8")
     try:
+        if path is None:
+            text = resources.files("puhui.lines").joinpath("review.yaml").read_text("utf-8")
+        else:
+            text = Path(path).read_text("utf-8")
         data: dict[str, Any] = yaml.safe_load(text)
         score = data["behaviour_score"]
         policy = ReviewPolicy(
@@ -81,6 +81,8 @@ def load_review_policy(path: str | Path | None = None) -> ReviewPolicy:
             increase_share=Decimal(str(data["increase"]["share_of_limit"])),
             increase_reason=str(data["increase"]["reason"]),
         )
+    except OSError as error:
+        raise InvalidReviewPolicy(f"cannot read the review policy {path}: {error}") from error
     except (KeyError, TypeError, ValueError, ArithmeticError, yaml.YAMLError) as error:
         raise InvalidReviewPolicy(f"review policy is malformed: {error!r}") from error
     if not Decimal(0) < policy.decrease_share < 1 or policy.increase_share <= 1:

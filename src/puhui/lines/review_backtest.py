@@ -92,12 +92,19 @@ def read_line_snapshots(
     Raises:
         InvalidReviewPolicy: a column is missing or not a number / flag.
     """
-    with open(path, newline="", encoding="utf-8") as file:
-        reader = csv.DictReader(file)
-        missing = [c for c in (*SNAPSHOT_COLUMNS, target) if c not in (reader.fieldnames or [])]
-        if missing:
-            raise InvalidReviewPolicy(f"{path} lacks the columns {missing}")
-        rows = list(reader)
+    try:
+        with open(path, newline="", encoding="utf-8") as file:
+            reader = csv.DictReader(file)
+            fields = reader.fieldnames or []
+            missing = [c for c in (*SNAPSHOT_COLUMNS, target) if c not in fields]
+            if missing:
+                raise InvalidReviewPolicy(f"{path} lacks the columns {missing}")
+            rows = list(reader)
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise InvalidReviewPolicy(f"cannot read {path}: {error}") from error
+    short = [n + 2 for n, row in enumerate(rows) if None in row.values()]
+    if short:
+        raise InvalidReviewPolicy(f"{path}: rows {short[:5]} have fewer values than columns")
 
     def whole(name: str) -> NDArray[np.int64]:
         try:

@@ -22,10 +22,11 @@ from puhui.compliance.exposure import borrower_caps
 from puhui.core.errors import Conflict
 from puhui.core.money import format_minor
 from puhui.ledger.accounts import PLATFORM_FUNDER
+from puhui.ledger.entries import system_key
 from puhui.ledger.service import post_entry
 from puhui.lines.accounting import line_entry
 from puhui.lines.errors import LineRefused
-from puhui.lines.line import CreditLine
+from puhui.lines.line import CreditLine, LineBalances
 from puhui.lines.ports import LinesUnitOfWork
 from puhui.lines.products import LineProduct, load_line_catalog
 from puhui.lines.responsible import (
@@ -55,13 +56,16 @@ def _product(code: str, catalog: dict[str, LineProduct] | None) -> LineProduct:
     return products[code]
 
 
-def _committed_elsewhere(uow: LinesUnitOfWork, borrower_ref: str, line: CreditLine | None) -> int:
-    """Loans' principal plus every open line's limit (or use, if larger), except `line`."""
-    lines_used, lines_committed = uow.lines.exposure(borrower_ref)
+def _committed_elsewhere(
+    uow: LinesUnitOfWork, borrower_ref: str, line: CreditLine | None, on: date
+) -> int:
+    """Loans' principal plus every open line's commitment (see `CreditLine.committed_minor`),
+    except `line`'s."""
+    lines_used, lines_committed = uow.lines.exposure(borrower_ref, on)
     loans = uow.exposure.outstanding_principal(borrower_ref) - lines_used
     committed = loans + lines_committed
     if line is not None:
-        committed -= max(line.exposure_minor, line.granted_limit_minor)
+        committed -= line.committed_minor(on)
     return max(0, committed)
 
 
@@ -81,10 +85,24 @@ def open_line(
 ) -> LineOpened:
     """Open a line with the largest limit up to the request that every cap allows."""
     uow.events.lock_key(f"borrower:{borrower_ref}")
-    existing = uow.lines.find_opened(idempotency_key)
-    if existing is not None:
-        line = uow.lines.get(existing, on=as_of)
-        return LineOpened(existing, line.granted_limit_minor, requested_limit_minor, "replay")
+    request = {
+        "borrower": borrower_ref,
+        "product": product_code,
+        "limit": requested_limit_minor,
+        "statement_day": statement_day,
+        "date": as_of.isoformat(),
+        "funder": funder,
+    }
+    request_hash = _request_hash("open", 0, request)
+    found = uow.lines.find_operation(idempotency_key)
+    if found is not None:
+        stored_hash, outcome, line_id = found
+        if stored_hash != request_hash:
+            raise Conflict(
+                f"idempotency key {idempotency_key!r} opened another line; use a new key"
+            )
+        stored = json.loads(outcome)
+        return LineOpened(line_id, stored["limit_minor"], requested_limit_minor, "replay")
     product = _product(product_code, catalog)
     check_eligible(uow.profile, facts, as_of)
     highest = max(product.purchase_annual_rate, product.cash_annual_rate)
@@ -92,7 +110,7 @@ def open_line(
     room = headroom(
         uow.profile,
         facts,
-        committed_minor=_committed_elsewhere(uow, borrower_ref, None),
+        committed_minor=_committed_elsewhere(uow, borrower_ref, None, as_of),
         on=as_of,
         net_assets_minor=net_assets_minor,
     )
@@ -114,12 +132,62 @@ def open_line(
     binding = room.binding_cap if limit == room.minor else "requested"
     line.record("opened", as_of, limit, "line_granted", binding_cap=binding)
     uow.lines.add(line, idempotency_key)
+    uow.lines.record_operation(
+        idempotency_key,
+        line_id=line.line_id,
+        kind="opened",
+        request_hash=request_hash,
+        outcome=json.dumps({"limit_minor": limit, "binding_cap": binding}),
+        entry_id=None,
+    )
     return LineOpened(line.line_id, limit, requested_limit_minor, binding)
 
 
 def _request_hash(kind: str, line_id: int, request: dict[str, Any]) -> str:
     text = json.dumps({"kind": kind, "line": line_id, **request}, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _post(
+    uow: LinesUnitOfWork, line: CreditLine, before: LineBalances, *, key: str, kind: str, on: date
+) -> int | None:
+    """Post the change of the line's sub-ledger since `before`; None when nothing moved."""
+    entry = line_entry(
+        idempotency_key=key,
+        kind=kind,
+        business_date=on,
+        line_id=line.line_id,
+        funder=line.funder,
+        currency=line.product.currency.code,
+        before=before,
+        after=line.balances,
+    )
+    return None if entry is None else post_entry(uow.journal, entry).entry_id
+
+
+def _advance(uow: LinesUnitOfWork, line: CreditLine, as_of: date) -> None:
+    """Bring the line to `as_of` and post what time moved (interest, a late fee), so every
+    use case — money-moving or not — leaves the ledger equal to the line."""
+    before = line.balances.copy()
+    start = line.accrued_through
+    line.advance_to(as_of)
+    _post(
+        uow,
+        line,
+        before,
+        key=system_key("line-advance", line.line_id, start, as_of),
+        kind="advance",
+        on=as_of,
+    )
+
+
+def _load(
+    uow: LinesUnitOfWork, line_id: int, as_of: date, orders: Iterable[str] = ()
+) -> CreditLine:
+    """The line, locked and brought to `as_of` (see `_advance`)."""
+    line = uow.lines.get(line_id, on=as_of, orders=orders)
+    _advance(uow, line, as_of)
+    return line
 
 
 def _operate(
@@ -144,19 +212,10 @@ def _operate(
                 f"idempotency key {key!r} was used for a different request; use a new key"
             )
         return dict(json.loads(stored_outcome), replayed=True)
+    _advance(uow, line, as_of)
     before = line.balances.copy()
     outcome = action(line)
-    entry = line_entry(
-        idempotency_key=key,
-        kind=kind,
-        business_date=as_of,
-        line_id=line_id,
-        funder=line.funder,
-        currency=line.product.currency.code,
-        before=before,
-        after=line.balances,
-    )
-    entry_id = None if entry is None else post_entry(uow.journal, entry).entry_id
+    entry_id = _post(uow, line, before, key=key, kind=kind, on=as_of)
     uow.lines.save(line)
     uow.lines.record_operation(
         key,
@@ -198,6 +257,7 @@ def authorise(
     line = uow.lines.get(line_id, on=as_of, orders=(order_id,))
     replay = line.holds.get(order_id)
     if replay is None:
+        _advance(uow, line, as_of)
         _check_caps(uow, line, amount_minor, as_of, net_assets_minor)
     spent_before = line.spent_minor(as_of)
     used_before = line.balances.owed_minor + line.held_minor
@@ -247,7 +307,7 @@ def capture(
 
 
 def release(uow: LinesUnitOfWork, *, line_id: int, order_id: str, as_of: date) -> dict[str, Any]:
-    line = uow.lines.get(line_id, on=as_of, orders=(order_id,))
+    line = _load(uow, line_id, as_of, orders=(order_id,))
     line.release(order_id, as_of)
     uow.lines.save(line)
     return {"order_id": order_id, "status": line.holds[order_id].status.value}
@@ -419,7 +479,7 @@ def change_limit(
 ) -> dict[str, Any]:
     """Set the granted limit. An increase is checked like a grant (eligibility, multi-lending,
     caps, cooling-off) and cut to what fits; a decrease always applies."""
-    line = uow.lines.get(line_id, on=as_of)
+    line = _load(uow, line_id, as_of)
     limit = limit_minor
     if limit_minor > line.granted_limit_minor:
         if facts is None:
@@ -430,7 +490,7 @@ def change_limit(
         room = headroom(
             uow.profile,
             facts,
-            committed_minor=_committed_elsewhere(uow, line.borrower_ref, line),
+            committed_minor=_committed_elsewhere(uow, line.borrower_ref, line, as_of),
             on=as_of,
             net_assets_minor=net_assets_minor,
         )
@@ -452,7 +512,7 @@ def set_self_limit(
     uow: LinesUnitOfWork, *, line_id: int, limit_minor: int | None, as_of: date
 ) -> dict[str, Any]:
     """The borrower lowers (or lifts, up to the granted limit) his own ceiling, at once."""
-    line = uow.lines.get(line_id, on=as_of)
+    line = _load(uow, line_id, as_of)
     days = int(uow.profile.value("cooling_off_days", as_of))
     line.set_self_limit(limit_minor, as_of, days)
     uow.lines.save(line)
@@ -470,14 +530,14 @@ def grant_temporary_increase(
     net_assets_minor: int | None = None,
 ) -> dict[str, Any]:
     """A temporary limit for a big purchase, checked like any increase, ending on `until`."""
-    line = uow.lines.get(line_id, on=as_of)
+    line = _load(uow, line_id, as_of)
     _check_cooling_off(uow, line, as_of)
     check_eligible(uow.profile, facts, as_of)
     uow.events.lock_key(f"borrower:{line.borrower_ref}")
     room = headroom(
         uow.profile,
         facts,
-        committed_minor=_committed_elsewhere(uow, line.borrower_ref, line),
+        committed_minor=_committed_elsewhere(uow, line.borrower_ref, line, as_of),
         on=as_of,
         net_assets_minor=net_assets_minor,
     )
@@ -494,7 +554,7 @@ def grant_temporary_increase(
 def set_spending_cap(
     uow: LinesUnitOfWork, *, line_id: int, cap_minor: int | None, as_of: date
 ) -> dict[str, Any]:
-    line = uow.lines.get(line_id, on=as_of)
+    line = _load(uow, line_id, as_of)
     line.set_spending_cap(cap_minor, as_of)
     uow.lines.save(line)
     return {"line_id": line_id, "spending_cap_minor": cap_minor}
@@ -504,7 +564,7 @@ def change_status(
     uow: LinesUnitOfWork, *, line_id: int, action: str, as_of: date, reason_code: str
 ) -> dict[str, Any]:
     """freeze | unfreeze | close, with a reason code kept in the line's history."""
-    line = uow.lines.get(line_id, on=as_of)
+    line = _load(uow, line_id, as_of)
     actions = {"freeze": line.freeze, "unfreeze": line.unfreeze, "close": line.close}
     if action not in actions:
         raise LineRefused("unknown_action", f"use one of {sorted(actions)}, not {action!r}")

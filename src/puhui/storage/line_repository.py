@@ -39,8 +39,16 @@ _SCALARS = (
     "due_judged",
     "statement_due_minor",
     "minimum_due_minor",
+    "minimum_charges_minor",
+    "statement_charges_minor",
     "overdue_since",
+    "stretch_start",
+    "stretch_cash_minor",
+    "stretch_purchase_minor",
+    "stretch_interest_minor",
 )
+"""Line columns written on every save (`stretch_cash/purchase` are `CreditLine.stretch_base`)."""
+_STRETCH_BASE = ("stretch_cash_minor", "stretch_purchase_minor")
 _DATES = {
     "temporary_until",
     "cooling_off_until",
@@ -48,6 +56,7 @@ _DATES = {
     "last_statement_on",
     "due_on",
     "overdue_since",
+    "stretch_start",
 }
 _FIXED = ("borrower_ref", "line_product_id", "funder", "currency", "opened_on", "statement_day")
 _SELECT = (
@@ -61,7 +70,7 @@ _UPDATE = (
 _INSERT_COLUMNS = (*_FIXED, *_SCALARS, *_MONEY, "held_minor", "plans", "idempotency_key")
 _ORDER_COLUMNS = (
     "order_id, amount_minor, authorised_on, expires_on, status, captured_minor, "
-    "refunded_minor, plan_id"
+    "refunded_minor, plan_id, captured_on"
 )
 _ORDERS = (
     f"SELECT {_ORDER_COLUMNS} FROM line_orders WHERE line_id = ? "
@@ -70,19 +79,32 @@ _ORDERS = (
 _ORDER = f"SELECT {_ORDER_COLUMNS} FROM line_orders WHERE line_id = ? AND order_id = ?"
 _UPSERT_ORDER = (
     "INSERT INTO line_orders (line_id, order_id, amount_minor, authorised_on, expires_on, "
-    "status, captured_minor, refunded_minor, plan_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "status, captured_minor, refunded_minor, plan_id, captured_on) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (line_id, order_id) DO UPDATE SET status = excluded.status, "
     "captured_minor = excluded.captured_minor, refunded_minor = excluded.refunded_minor, "
-    "plan_id = excluded.plan_id"
+    "plan_id = excluded.plan_id, captured_on = excluded.captured_on"
 )
 _EVENT = (
     "INSERT INTO line_events (line_id, kind, business_date, amount_minor, reason_code, detail) "
     "VALUES (?, ?, ?, ?, ?, ?)"
 )
+_DUE_STATEMENT = (
+    "statement_day = ? AND status <> 'closed' AND opened_on < ? "
+    "AND (last_statement_on IS NULL OR last_statement_on < ?)"
+)
 _USED = "purchase_minor + cash_minor + converted_minor + held_minor"
+_LIMIT = (
+    "CASE WHEN temporary_until >= ? AND temporary_limit_minor > granted_limit_minor "
+    "THEN temporary_limit_minor ELSE granted_limit_minor END"
+)
+COMMITTED_SQL = (
+    f"CASE WHEN status = 'closed' THEN {_USED} WHEN {_LIMIT} > {_USED} THEN {_LIMIT} "
+    f"ELSE {_USED} END"
+)
+"""A line's commitment (`CreditLine.committed_minor`); takes the date twice."""
 _EXPOSURE = (
-    f"SELECT COALESCE(SUM({_USED}), 0), COALESCE(SUM(CASE WHEN status <> 'closed' AND "
-    f"granted_limit_minor > {_USED} THEN granted_limit_minor ELSE {_USED} END), 0) "
+    f"SELECT COALESCE(SUM({_USED}), 0), COALESCE(SUM({COMMITTED_SQL}), 0) "
     "FROM credit_lines WHERE borrower_ref = ?"
 )
 
@@ -199,16 +221,28 @@ class LineRepository:
         """Up to `limit` lines (ids above `after_id`) whose statement of `day` is not cut yet,
         locked, with their open holds (which the statement may expire)."""
         sql = (
-            _SELECT + " WHERE statement_day = ? AND id > ? AND status <> 'closed' "
-            "AND opened_on < ? AND (last_statement_on IS NULL OR last_statement_on < ?) "
+            _SELECT + f" WHERE {_DUE_STATEMENT} AND accrued_through <= ? AND id > ? "
             "ORDER BY id LIMIT ?" + (" FOR UPDATE" if self._driver.postgres else "")
         )
         when = self._driver.date(day)
         lines = [
-            self._line(row) for row in self._driver.all(sql, (day.day, after_id, when, when, limit))
+            self._line(row)
+            for row in self._driver.all(sql, (day.day, when, when, when, after_id, limit))
         ]
         self._attach_held_orders(lines)
         return lines
+
+    def statements_blocked(self, day: date) -> list[int]:
+        """Lines whose statement of `day` is due but which already hold events of a later day:
+        their statement cannot be cut without rewriting history (run the statement run at the
+        end of each day, before the next day's events)."""
+        when = self._driver.date(day)
+        rows = self._driver.all(
+            f"SELECT id FROM credit_lines WHERE {_DUE_STATEMENT} AND accrued_through > ? "
+            "ORDER BY id",
+            (day.day, when, when, when),
+        )
+        return [int(row[0]) for row in rows]
 
     def _attach_held_orders(self, lines: list[CreditLine]) -> None:
         if lines:
@@ -266,6 +300,7 @@ class LineRepository:
         scalars["status"] = LineStatus(scalars["status"])
         scalars["revolving"] = bool(scalars["revolving"])
         scalars["due_judged"] = bool(scalars["due_judged"])
+        scalars["stretch_base"] = tuple(int(scalars.pop(name)) for name in _STRETCH_BASE)
         plans = {
             plan.plan_id: plan
             for plan in (InstalmentPlan.from_json(item) for item in json.loads(row[-1]))
@@ -316,6 +351,7 @@ class LineRepository:
                     h.captured_minor,
                     h.refunded_minor,
                     h.plan_id,
+                    self._driver.date(h.captured_on),
                 )
                 for h in line.holds.values()
                 if loaded.get(h.order_id) != _hold_state(h)
@@ -326,6 +362,9 @@ class LineRepository:
     def _scalar_values(self, line: CreditLine) -> tuple[Any, ...]:
         values: list[Any] = []
         for name in _SCALARS:
+            if name in _STRETCH_BASE:
+                values.append(line.stretch_base[_STRETCH_BASE.index(name)])
+                continue
             value = getattr(line, name)
             if name in _DATES:
                 value = self._driver.date(value)
@@ -333,7 +372,7 @@ class LineRepository:
                 value = value.value
             values.append(value)
         values += [getattr(line.balances, name) for name in LineBalances.__slots__]
-        plans = json.dumps([p.to_json() for p in line.plans.values() if p.status == "active"])
+        plans = json.dumps([plan.to_json() for plan in line.plans.values()])
         return (*values, line.held_minor, plans)
 
     def _write_events(self, lines: list[CreditLine]) -> None:
@@ -375,14 +414,16 @@ class LineRepository:
             captured_minor=int(row[5]),
             refunded_minor=int(row[6]),
             plan_id=row[7],
+            captured_on=self._driver.read_date(row[8]),
         )
 
     # ---- exposure, history, statements, operations ---------------------------------------
 
-    def exposure(self, borrower_ref: str) -> tuple[int, int]:
-        """Over the borrower's lines: (principal owed + held, what the lines commit — each open
-        line's granted limit or its use if larger)."""
-        row = self._driver.one(_EXPOSURE, (borrower_ref,))
+    def exposure(self, borrower_ref: str, on: date) -> tuple[int, int]:
+        """Over the borrower's lines: (principal owed + held, what the lines commit on `on` —
+        each open line's granted or live temporary limit, or its use if larger)."""
+        when = self._driver.date(on)
+        row = self._driver.one(_EXPOSURE, (when, when, borrower_ref))
         return (int(row[0]), int(row[1])) if row else (0, 0)
 
     def history(self, line_id: int) -> list[LineEvent]:

@@ -314,6 +314,14 @@ credit_lines = sa.Table(
     sa.Column("overdue_since", sa.Date, nullable=True),
     sa.Column("plans", sa.Text, nullable=False, default="[]"),
     sa.Column("behaviour_score", sa.Integer, nullable=True),
+    # Added by migration 0005.
+    sa.Column("stretch_start", sa.Date, nullable=True),
+    sa.Column("stretch_cash_minor", Money, nullable=False, server_default="0"),
+    sa.Column("stretch_purchase_minor", Money, nullable=False, server_default="0"),
+    sa.Column("stretch_interest_minor", Money, nullable=False, server_default="0"),
+    sa.Column("minimum_charges_minor", Money, nullable=False, server_default="0"),
+    sa.Column("statement_charges_minor", Money, nullable=False, server_default="0"),
+    sa.Column("last_reviewed_on", sa.Date, nullable=True),
     sa.Column("idempotency_key", sa.String(200), nullable=False, unique=True),
     sa.Index("ix_credit_lines_statement_day", "statement_day"),
 )
@@ -335,6 +343,7 @@ line_orders = sa.Table(
     sa.Column("captured_minor", Money, nullable=False, default=0),
     sa.Column("refunded_minor", Money, nullable=False, default=0),
     sa.Column("plan_id", sa.String(120), nullable=True),
+    sa.Column("captured_on", sa.Date, nullable=True),  # migration 0005
     sa.Index("ix_line_orders_open", "line_id", "status", "authorised_on"),
 )
 
