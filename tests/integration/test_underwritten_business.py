@@ -16,6 +16,7 @@ from puhui.compliance.profile import JurisdictionProfile, load_profile
 from puhui.credit.fraud import Identity
 from puhui.sim.business import Simulation
 from puhui.sim.demo import OPENING_CAPITAL_MINOR, fund_platform
+from puhui.sim.line_demo import LineDemo
 from puhui.sim.portfolio import ENGINE_PRODUCTS, plan_portfolio
 from puhui.sim.underwriting import Underwriting, UnderwritingSpec, build_underwriting
 from puhui.storage.tables import loans
@@ -124,3 +125,31 @@ def test_the_demo_model_learns_from_history_and_knows_past_fraud(
     assert underwriting.model.scorer.version.startswith("scorecard@")
     assert underwriting.first_applicant_id == 4_000
     assert underwriting.population.size == 4_000 + LOANS
+
+
+def test_the_demo_s_credit_lines_run_a_quarter_and_reconcile(
+    database: sa.Engine, underwriting: Underwriting
+) -> None:
+    profile = load_profile()
+    fund_platform(database, profile, FIRST_DAY)
+    first = underwriting.first_applicant_id + LOANS
+    lines = LineDemo(
+        database,
+        profile,
+        underwriting.population,
+        applicant_ids=list(range(first, first + 120)),
+        first_day=FIRST_DAY,
+        opening_days=20,
+        net_assets_minor=OPENING_CAPITAL_MINOR,
+        seed=7,
+    )
+    Simulation(database, profile, [], seed=7).run(FIRST_DAY, 95, after_eod=lines.run_day)
+    stats = lines.stats
+    assert stats.opened > 0
+    assert stats.applied == stats.opened + sum(stats.refused.values())
+    assert stats.checkouts > 0
+    assert stats.statements >= 2 * stats.opened  # 75 days or more on book: two statements
+    assert sum(stats.payments.values()) > 0
+    assert count(database, "line_statements") == stats.statements
+    report = verify(database)
+    assert report.ok, [c for c in report.checks if not c.ok]

@@ -21,6 +21,7 @@ from puhui.core.errors import InvalidInput
 from puhui.core.money import format_minor
 from puhui.sim.business import Funnel
 from puhui.sim.demo import DemoSettings, run_demo
+from puhui.sim.line_demo import LineDemoStats
 from puhui.sim.underwriting import Underwriting
 from puhui.storage.engine import make_engine
 
@@ -109,6 +110,27 @@ def _print_underwriting(underwriting: Underwriting, funnel: Funnel) -> None:
     )
 
 
+def _print_lines(lines: LineDemoStats) -> None:
+    refused = ", ".join(f"{reason} {count:,}" for reason, count in lines.refused.most_common())
+    declined = ", ".join(
+        f"{reason} {count:,}" for reason, count in lines.checkouts_refused.most_common()
+    )
+    console.print(
+        f"[bold]credit lines[/]: {lines.applied:,} consumers applied, {lines.opened:,} lines "
+        f"opened (refused: {refused or 'none'}); {lines.checkouts:,} checkouts "
+        f"(declined: {declined or 'none'}), {lines.refunds:,} refunds, {lines.cash_draws:,} "
+        f"cash draws, {lines.conversions:,} statements converted into instalments; "
+        f"{lines.statements:,} statements cut, paid in full {lines.payments['in full']:,}, "
+        f"at the minimum {lines.payments['minimum']:,}, not paid {lines.payments['nothing']:,}; "
+        f"{lines.late_fees:,} late fees; spending prompts shown "
+        + ", ".join(f"{reason} {count:,}" for reason, count in lines.prompts.most_common())
+        + "; limit reviews "
+        + ", ".join(f"{reason} {count:,}" for reason, count in lines.review_changes.most_common())
+        + f"; {lines.contacts_planned:,} reminders and collection contacts planned (loans and "
+        "lines, within quiet hours and the daily cap)"
+    )
+
+
 @exits_cleanly
 def demo_command(
     no_serve: Annotated[
@@ -173,6 +195,8 @@ def demo_command(
         _print_underwriting(result.underwriting, stats.funnel)
     print_eod(stats.eod)
     _print_summary(portfolio_summary(engine, profile))
+    if result.lines is not None:
+        _print_lines(result.lines)
     report = verify(engine)
     print_report(report)
     if not no_serve:

@@ -110,8 +110,14 @@ class Simulation:
         self.stats = SimulationStats()
 
     def run(
-        self, first_day: date, days: int, progress: Callable[[date, int], None] | None = None
+        self,
+        first_day: date,
+        days: int,
+        progress: Callable[[date, int], None] | None = None,
+        after_eod: Callable[[date], None] | None = None,
     ) -> SimulationStats:
+        """Simulate each day: bookings, collections, planned actions, end-of-day, then
+        `after_eod` (the demo's credit lines run there)."""
         for offset in range(min(days, MAX_DAYS)):
             day = first_day + timedelta(days=offset)
             with SqlUnitOfWork(self.engine, self.profile) as uow:
@@ -120,6 +126,8 @@ class Simulation:
                 self._scheduled(uow, day)
                 uow.commit()
             self.stats.eod.extend(run_eod(self.engine, day, self.profile))
+            if after_eod:
+                after_eod(day)
             if progress:
                 progress(day, offset + 1)
         return self.stats

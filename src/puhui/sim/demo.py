@@ -2,7 +2,8 @@
 
 The lender trains a scorecard on last year's applicants, then decides this year's cash-loan and
 BNPL applications with the decision engine and books the offers accepted; farm and business
-loans are booked directly (their decisions are made elsewhere).
+loans are booked directly (their decisions are made elsewhere). Consumers also apply for credit
+lines and use them at checkout all year (`line_demo.py`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from puhui.ledger.accounts import PLATFORM_FUNDER, Account
 from puhui.ledger.entries import entry_from_deltas, system_key
 from puhui.ledger.service import post_entry
 from puhui.sim.business import Simulation, SimulationStats
+from puhui.sim.line_demo import LineDemo, LineDemoStats
 from puhui.sim.portfolio import plan_portfolio
 from puhui.sim.underwriting import Underwriting, UnderwritingSpec, build_underwriting
 from puhui.storage.setup import initialise
@@ -36,12 +38,15 @@ class DemoSettings:
     seed: int = 2025
     history: int = 20_000  # last year's applicants the model learns from; 0: no engine
     model_directory: Path = Path("puhui-demo-model")
+    line_applicants: int = 500  # applicants for a credit line (consumers among them apply)
+    line_opening_days: int = 90
 
 
 @dataclass(frozen=True, slots=True)
 class DemoResult:
     stats: SimulationStats
     underwriting: Underwriting | None
+    lines: LineDemoStats | None
 
 
 def fund_platform(engine: sa.Engine, profile: JurisdictionProfile, day: date) -> None:
@@ -94,5 +99,20 @@ def run_demo(
         first_applicant_id=underwriting.first_applicant_id if underwriting else 0,
     )
     simulation = Simulation(engine, profile, plan, seed=settings.seed, underwriting=underwriting)
-    stats = simulation.run(settings.first_day, settings.days, progress)
-    return DemoResult(stats, underwriting)
+    lines = None
+    if underwriting is not None and settings.line_applicants > 0:
+        first = underwriting.first_applicant_id + settings.loans  # applicants no loan used
+        lines = LineDemo(
+            engine,
+            profile,
+            underwriting.population,
+            applicant_ids=list(range(first, first + settings.line_applicants)),
+            first_day=settings.first_day,
+            opening_days=settings.line_opening_days,
+            net_assets_minor=OPENING_CAPITAL_MINOR,
+            seed=settings.seed,
+        )
+    stats = simulation.run(
+        settings.first_day, settings.days, progress, lines.run_day if lines else None
+    )
+    return DemoResult(stats, underwriting, lines.stats if lines else None)
