@@ -12,8 +12,6 @@ from puhui.lines.line import CreditLine, LineEvent
 
 
 class LineStore(Protocol):
-    def find_opened(self, idempotency_key: str) -> int | None: ...
-
     def add(self, line: CreditLine, idempotency_key: str) -> int: ...
 
     def get(self, line_id: int, *, on: date, orders: Iterable[str] = ()) -> CreditLine:

@@ -171,11 +171,14 @@ def _advance(uow: LinesUnitOfWork, line: CreditLine, as_of: date) -> None:
     before = line.balances.copy()
     start = line.accrued_through
     line.advance_to(as_of)
+    # The sub-ledger before the move is part of the key: the same line brought over the same
+    # dates from another state (a credit netted twice in a day, say) is another entry.
+    state = hashlib.sha256(repr(before).encode()).hexdigest()[:16]
     _post(
         uow,
         line,
         before,
-        key=system_key("line-advance", line.line_id, start, as_of),
+        key=system_key("line-advance", line.line_id, start, as_of, state),
         kind="advance",
         on=as_of,
     )

@@ -156,12 +156,6 @@ class LineRepository:
 
     # ---- lines ---------------------------------------------------------------------------
 
-    def find_opened(self, idempotency_key: str) -> int | None:
-        row = self._driver.one(
-            "SELECT id FROM credit_lines WHERE idempotency_key = ?", (idempotency_key,)
-        )
-        return None if row is None else int(row[0])
-
     def add(self, line: CreditLine, idempotency_key: str) -> int:
         """Store a new line and its opening events; returns its id (also set on `line`)."""
         line.line_id = self._driver.insert_id(
