@@ -323,7 +323,8 @@ credit_lines = sa.Table(
     sa.Column("statement_charges_minor", Money, nullable=False, server_default="0"),
     sa.Column("last_reviewed_on", sa.Date, nullable=True),
     sa.Column("idempotency_key", sa.String(200), nullable=False, unique=True),
-    sa.Index("ix_credit_lines_statement_day", "statement_day"),
+    # The statement run walks one statement day in id order, chunk by chunk (migration 0005).
+    sa.Index("ix_credit_lines_statement_day_id", "statement_day", "id"),
 )
 
 line_orders = sa.Table(
