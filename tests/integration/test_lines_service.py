@@ -13,6 +13,7 @@ from puhui.batch.verify import verify
 from puhui.core.errors import Conflict, PuhuiError
 from puhui.lines import service
 from puhui.lines.errors import LineNotFound, LineRefused, OrderConflict
+from puhui.loans import service as loans
 from puhui.storage.uow import SqlUnitOfWork
 from tests.integration.helpers import count
 from tests.integration.lines_helpers import ADULT, NET_ASSETS, OPENED, open_line
@@ -295,3 +296,35 @@ def test_loan_acceptance_sees_the_borrower_s_lines(database: sa.Engine) -> None:
     with SqlUnitOfWork(database) as uow:
         assert uow.exposure.outstanding_principal("b-1") == 300_000
     assert OPENED < DAY
+
+
+def test_a_checkout_never_takes_the_borrower_past_his_income_share(database: sa.Engine) -> None:
+    line_id = open_line(database).line_id  # income 15,000 a month: 0.3333 × 180,000 = 59,994
+    with SqlUnitOfWork(database) as uow:
+        loans.book_loan(
+            uow,
+            product_code="cash-instalment",
+            principal_minor=5_500_000,
+            as_of=DAY,
+            borrower_ref="b-1",
+            idempotency_key="loan",
+        )
+        uow.commit()
+    with pytest.raises(LineRefused, match="income share cap") as refused:
+        _call(
+            database,
+            service.authorise,
+            line_id=line_id,
+            order_id="o",
+            amount_minor=600_000,
+            as_of=DAY,
+        )
+    assert refused.value.reason_code == "over_borrower_cap"
+    _call(
+        database,
+        service.authorise,
+        line_id=line_id,
+        order_id="small",
+        amount_minor=400_000,
+        as_of=DAY,
+    )

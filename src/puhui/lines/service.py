@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from puhui.compliance.checks import check_annual_cost
-from puhui.compliance.exposure import borrower_caps
+from puhui.compliance.exposure import borrower_caps, income_cap_minor
 from puhui.core.errors import Conflict
 from puhui.core.money import format_minor
 from puhui.ledger.accounts import PLATFORM_FUNDER
@@ -234,10 +234,17 @@ def _operate(
 def _check_caps(
     uow: LinesUnitOfWork, line: CreditLine, amount_minor: int, as_of: date, net_assets: int | None
 ) -> None:
-    """Everything the borrower owes or holds, plus `amount`, within the profile's caps."""
+    """Everything the borrower owes or holds, plus `amount`, within the profile's caps: the
+    per-borrower and concentration caps and, for individuals, the income share (on the income
+    the line was granted on; other lenders' balances were counted when the limit was set)."""
     uow.events.lock_key(f"borrower:{line.borrower_ref}")
     owed = uow.exposure.outstanding_principal(line.borrower_ref)
     caps = borrower_caps(uow.profile, is_merchant=False, on=as_of, net_assets_minor=net_assets)
+    income_cap = income_cap_minor(
+        uow.profile, monthly_income_minor=line.monthly_income_minor, on=as_of
+    )
+    if income_cap is not None:
+        caps["income share cap"] = income_cap
     for name, cap in caps.items():
         if owed + amount_minor > cap:
             raise LineRefused(
