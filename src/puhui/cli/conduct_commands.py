@@ -11,6 +11,7 @@ from rich.table import Table
 from puhui.batch.collections import plan_contacts
 from puhui.cli.database import open_engine
 from puhui.cli.errors import exits_cleanly
+from puhui.cli.options import DatabaseOption, DateOption
 from puhui.cli.output import console
 from puhui.cli.parsing import parse_day
 from puhui.compliance.reviews import decide_review, request_review
@@ -18,9 +19,6 @@ from puhui.storage.uow import SqlUnitOfWork
 
 collections_app = typer.Typer(help="Reminders and collection contacts.", no_args_is_help=True)
 review_app = typer.Typer(help="Human review of automated decisions.", no_args_is_help=True)
-
-DatabaseOption = Annotated[str | None, typer.Option(help="Default: PUHUI_DATABASE_URL.")]
-DateOption = Annotated[str, typer.Option("--date", help="Business date, YYYY-MM-DD.")]
 
 
 @collections_app.command("plan")

@@ -19,6 +19,7 @@ from puhui.batch.line_jobs import run_line_day, run_line_statements
 from puhui.batch.line_review import run_line_review
 from puhui.cli.database import open_engine
 from puhui.cli.errors import exits_cleanly
+from puhui.cli.options import DatabaseOption, DateOption, KeyOption
 from puhui.cli.output import console
 from puhui.cli.parsing import parse_amount, parse_day
 from puhui.compliance.profile import load_profile
@@ -32,11 +33,6 @@ from puhui.storage.uow import SqlUnitOfWork
 
 line_app = typer.Typer(help="Revolving credit lines: checkout, statements, instalments.")
 
-DatabaseOption = Annotated[str | None, typer.Option(help="Default: PUHUI_DATABASE_URL.")]
-DateOption = Annotated[str, typer.Option("--date", help="Business date, YYYY-MM-DD.")]
-KeyOption = Annotated[
-    str | None, typer.Option("--key", help="Idempotency key (default: derived from the request).")
-]
 LineArgument = Annotated[int, typer.Argument(help="The line id.")]
 NetAssetsOption = Annotated[
     str | None,

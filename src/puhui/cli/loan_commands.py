@@ -14,6 +14,7 @@ from rich.table import Table
 
 from puhui.cli.database import open_engine
 from puhui.cli.errors import exits_cleanly
+from puhui.cli.options import DatabaseOption, DateOption, KeyOption
 from puhui.cli.output import console
 from puhui.cli.parsing import parse_amount, parse_day, parse_percent
 from puhui.core.money import format_minor
@@ -21,12 +22,6 @@ from puhui.loans import service
 from puhui.storage.uow import SqlUnitOfWork
 
 loan_app = typer.Typer(help="Service individual loans.", no_args_is_help=True)
-
-DatabaseOption = Annotated[str | None, typer.Option(help="Default: PUHUI_DATABASE_URL.")]
-DateOption = Annotated[str, typer.Option("--date", help="Business date, YYYY-MM-DD.")]
-KeyOption = Annotated[
-    str | None, typer.Option("--key", help="Idempotency key (default: derived from the request).")
-]
 
 
 @loan_app.command("book")
