@@ -268,10 +268,11 @@ def authorise(
     replay = line.holds.get(order_id)
     if replay is None:
         _advance(uow, line, as_of)
-        _check_caps(uow, line, amount_minor, as_of, net_assets_minor)
     spent_before = line.spent_minor(as_of)
     used_before = line.balances.owed_minor + line.held_minor
-    hold = line.authorise(order_id, amount_minor, as_of)
+    hold = line.authorise(order_id, amount_minor, as_of)  # the line's own limits first
+    if replay is None:  # then the borrower's caps (a refusal rolls the hold back)
+        _check_caps(uow, line, amount_minor, as_of, net_assets_minor)
     prompts: list[str] = []
     if replay is None:
         prompts = spending_prompts(
@@ -358,8 +359,8 @@ def draw_cash(
     net_assets_minor: int | None = None,
 ) -> dict[str, Any]:
     def act(line: CreditLine) -> dict[str, Any]:
+        line.draw_cash(amount_minor, as_of, idempotency_key)  # the line's own limits first
         _check_caps(uow, line, amount_minor, as_of, net_assets_minor)
-        line.draw_cash(amount_minor, as_of, idempotency_key)
         return {"drawn_minor": amount_minor, "available_minor": line.available_minor(as_of)}
 
     return _operate(
