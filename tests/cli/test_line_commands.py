@@ -74,6 +74,42 @@ def test_a_line_from_checkout_to_statement(tmp_path: Path) -> None:
     assert "99999.00 CNY is more than the 15000.00 CNY available on line 1 [over_available]" in (
         refused.stderr.replace("\n", " ")
     )
+    raised = puhui(
+        "line",
+        "temporary-increase",
+        "1",
+        "--limit",
+        "25000",
+        "--until",
+        "2026-03-10",
+        "--income",
+        "9000",
+        "--age",
+        "28",
+        "--date",
+        "2026-02-27",
+    )
+    assert "line 1: limit 25000.00 until 2026-03-10" in raised
+    shopper = run(
+        "line",
+        "temporary-increase",
+        "1",
+        "--limit",
+        "30000",
+        "--until",
+        "2026-03-10",
+        "--income",
+        "9000",
+        "--age",
+        "28",
+        "--inquiries",
+        "9",
+        "--date",
+        "2026-02-27",
+        env=env,
+    )
+    assert shopper.returncode == 2
+    assert "[multi_lending]" in shopper.stderr.replace("\n", " ")
     assert "every credit line's sub-ledger is consistent" in puhui("verify")
 
 

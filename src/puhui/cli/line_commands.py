@@ -387,6 +387,44 @@ def _print_statement(document: dict[str, Any]) -> None:
         )
 
 
+@line_app.command("temporary-increase")
+@exits_cleanly
+def temporary_increase_command(
+    line_id: LineArgument,
+    limit: Annotated[str, typer.Option(help="The temporary limit, yuan.")],
+    until: Annotated[str, typer.Option(help="Last day it applies, YYYY-MM-DD.")],
+    income: Annotated[str, typer.Option(help="Estimated monthly income, yuan.")],
+    age: Annotated[int, typer.Option(help="The borrower's age in years.")],
+    business_date: DateOption,
+    student: Annotated[bool, typer.Option(help="The borrower is a student.")] = False,
+    inquiries: Annotated[int, typer.Option(help="Bureau inquiries in the last 30 days.")] = 0,
+    other_debt: Annotated[str, typer.Option(help="Owed to other lenders, yuan.")] = "0",
+    net_assets: NetAssetsOption = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """A temporary limit for a big purchase, checked like any increase (eligibility, bureau,
+    caps, income share, cooling-off)."""
+    outcome = _run(
+        database_url,
+        service.grant_temporary_increase,
+        line_id=line_id,
+        limit_minor=parse_amount(limit, "limit"),
+        until=parse_day(until, "until"),
+        as_of=parse_day(business_date),
+        facts=BorrowerFacts(
+            age=age,
+            is_student=student,
+            monthly_income_minor=parse_amount(income, "income"),
+            bureau_inquiries_30d=inquiries,
+            other_lenders_balance_minor=parse_amount(other_debt, "other debt"),
+        ),
+        net_assets_minor=_net_assets(net_assets),
+    )
+    console.print(
+        f"line {line_id}: limit {_money(outcome['limit_minor'])} until {outcome['until']}"
+    )
+
+
 @line_app.command("self-limit")
 @exits_cleanly
 def self_limit_command(
