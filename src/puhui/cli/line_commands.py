@@ -486,6 +486,13 @@ def run_statements_command(business_date: DateOption, database_url: DatabaseOpti
         f"{_money(summary.statement_balance_minor)}, minimum payments "
         f"{_money(summary.minimum_payment_minor)}"
     )
+    if summary.blocked_line_ids:
+        shown = ", ".join(str(line_id) for line_id in summary.blocked_line_ids[:10])
+        console.print(
+            f"not cut: {len(summary.blocked_line_ids):,} line(s) already hold events after "
+            f"{summary.day} (e.g. {shown}); run the statement run at the end of each day, "
+            "before the next day's events"
+        )
 
 
 @line_app.command("review")
