@@ -30,4 +30,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf $(VENV) puhui-demo.db* puhui-demo-model .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) puhui-demo.db* puhui-demo-model puhui-demo.env .pytest_cache .mypy_cache .ruff_cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from datetime import date
 from pathlib import Path
@@ -10,6 +11,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from puhui.api.routes.common import now
+from puhui.api.settings import ApiSettings
 from puhui.batch.summary import PortfolioSummary, portfolio_summary
 from puhui.batch.verify import verify
 from puhui.cli.database import open_engine
@@ -19,13 +22,17 @@ from puhui.cli.output import console
 from puhui.compliance.profile import load_profile
 from puhui.core.errors import InvalidInput
 from puhui.core.money import format_minor
+from puhui.security.personal_data import KeyRing
 from puhui.sim.business import Funnel
-from puhui.sim.demo import DemoSettings, run_demo
+from puhui.sim.demo import OPENING_CAPITAL_MINOR, DemoSettings, run_demo
+from puhui.sim.demo_access import DemoAccess, seed_demo_access
 from puhui.sim.line_demo import LineDemoStats
 from puhui.sim.underwriting import Underwriting
 from puhui.storage.engine import make_engine
+from puhui.web.server import serve
 
 DEMO_DATABASE = "puhui-demo.db"
+DEMO_ENV_FILE = Path("puhui-demo.env")
 
 
 def _fresh_demo_engine(database_url: str | None):  # type: ignore[no-untyped-def]
@@ -131,6 +138,42 @@ def _print_lines(lines: LineDemoStats) -> None:
     )
 
 
+def write_demo_settings(path: Path, url: str, demo: DemoSettings, history: int) -> ApiSettings:
+    """The server's settings for the demo database: fresh secrets each run (file mode 0600)."""
+    values = {
+        "PUHUI_DATABASE_URL": url,
+        "PUHUI_TOKEN_SECRET": secrets.token_urlsafe(32),
+        "PUHUI_PII_KEYS": KeyRing.new_key_text("k1"),
+        "PUHUI_MODEL_DIR": str(demo.model_directory.resolve()),
+        "PUHUI_POPULATION_SEED": str(demo.seed),
+        "PUHUI_POPULATION_SIZE": str(max(history + demo.loans, 1)),
+        "PUHUI_NET_ASSETS_MINOR": str(OPENING_CAPITAL_MINOR),
+    }
+    path.write_text(
+        "# written by `puhui demo`: the demo server's settings and secrets (keep private)\n"
+        + "".join(f"{key}={value}\n" for key, value in values.items())
+    )
+    path.chmod(0o600)
+    return ApiSettings.from_environment(values)
+
+
+def _print_access(access: DemoAccess, no_serve: bool) -> None:
+    table = Table(title="demo sign-ins (console: http://127.0.0.1:8000/console)")
+    for column in ("username", "password", "role"):
+        table.add_column(column)
+    for username, password, role in access.sign_ins:
+        table.add_row(username, password, role)
+    console.print(table)
+    console.print(
+        f"{access.customers:,} customers with sealed personal data; checkout channel API key "
+        f"(shown once): {access.api_key}"
+    )
+    console.print(
+        "borrowers sign in at http://127.0.0.1:8000/me/login; API docs at "
+        "http://127.0.0.1:8000/api/v1/docs" + ("" if no_serve else "; serving now (Ctrl-C stops)")
+    )
+
+
 @exits_cleanly
 def demo_command(
     no_serve: Annotated[
@@ -153,9 +196,11 @@ def demo_command(
         str | None,
         typer.Option(help=f"An empty database to use (default: a fresh {DEMO_DATABASE})."),
     ] = None,
+    port: Annotated[int, typer.Option(help="Port of the console.", min=1, max=65535)] = 8000,
 ) -> None:
     """Simulate a lender's first year (every product, late payers, prepayments, refunds,
-    defaults), print the portfolio and verify the ledger."""
+    defaults), print the portfolio, verify the ledger, then serve the console and the API on
+    127.0.0.1 (sign-ins printed) unless --no-serve."""
     try:
         first_day = date.fromisoformat(start)
     except ValueError:
@@ -199,7 +244,12 @@ def demo_command(
         _print_lines(result.lines)
     report = verify(engine)
     print_report(report)
-    if not no_serve:
-        console.print("The web console arrives with a later release; nothing to serve yet.")
     if not report.ok:
         raise typer.Exit(1)
+    url = database_url or f"sqlite:///{DEMO_DATABASE}"
+    server_settings = write_demo_settings(DEMO_ENV_FILE, url, settings, history)
+    access = seed_demo_access(engine, server_settings.keyring, seed, now())
+    _print_access(access, no_serve)
+    if not no_serve:
+        engine.dispose()
+        serve(host="127.0.0.1", port=port, workers=1, env_file=DEMO_ENV_FILE)

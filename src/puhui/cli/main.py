@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from puhui.cli.access_commands import keys_app, serve_command, users_app
 from puhui.cli.conduct_commands import collections_app, review_app
 from puhui.cli.decision_commands import decision_app
 from puhui.cli.demo_command import demo_command
@@ -26,6 +27,7 @@ app.command("init")(init_command)
 app.command("eod")(eod_command)
 app.command("verify")(verify_command)
 app.command("demo")(demo_command)
+app.command("serve")(serve_command)
 app.add_typer(loan_app, name="loan")
 app.add_typer(line_app, name="line")
 app.add_typer(collections_app, name="collections")
@@ -34,6 +36,8 @@ app.add_typer(decision_app, name="decision")
 app.add_typer(sim_app, name="sim")
 app.add_typer(model_app, name="model")
 app.add_typer(strategy_app, name="strategy")
+app.add_typer(users_app, name="users")
+app.add_typer(keys_app, name="keys")
 
 
 @app.callback()

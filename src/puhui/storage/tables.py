@@ -415,6 +415,85 @@ review_requests = sa.Table(
     sa.Index("ix_review_requests_status", "status"),
 )
 
+# --- people, access and consent (issue 5) ---
+
+staff_users = sa.Table(
+    "staff_users",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    sa.Column("password_hash", sa.String(200), nullable=False),  # argon2id
+    sa.Column("role", sa.String(32), nullable=False),
+    sa.Column("funder", sa.String(64), nullable=True),  # partner bank: its funder code
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("secret_digest", sa.String(64), nullable=False),  # SHA-256 of the secret
+    sa.Column("scopes", sa.String(500), nullable=False),  # space-separated
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+customers = sa.Table(
+    "customers",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),  # consumer | merchant
+    # personal data, each sealed with AES-GCM as "<key id>:<base64>" (security/personal_data.py)
+    sa.Column("name_sealed", sa.Text, nullable=False),
+    sa.Column("id_number_sealed", sa.Text, nullable=False),
+    sa.Column("phone_sealed", sa.Text, nullable=False),
+    sa.Column("bank_card_sealed", sa.Text, nullable=False),
+    sa.Column("address_sealed", sa.Text, nullable=False),
+    sa.Column("key_id", sa.String(32), nullable=False),  # the key all five are sealed with
+    sa.Column("password_hash", sa.String(200), nullable=True),  # applicant sign-in (argon2id)
+    sa.Column("login", sa.String(64), nullable=True, unique=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Index("ix_customers_key_id", "key_id"),
+)
+
+consents = sa.Table(
+    "consents",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("customer_id", sa.BigInteger, sa.ForeignKey("customers.id"), nullable=False),
+    sa.Column("purpose", sa.String(32), nullable=False),
+    sa.Column("scope", sa.String(200), nullable=False),
+    sa.Column("granted_at", sa.DateTime, nullable=False),
+    sa.Column("withdrawn_at", sa.DateTime, nullable=True),
+    sa.Index("ix_consents_customer_id", "customer_id"),
+)
+
+personal_data_reads = sa.Table(
+    "personal_data_reads",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("customer_id", sa.BigInteger, nullable=False),
+    sa.Column("reader", sa.String(100), nullable=False),  # the principal's subject
+    sa.Column("fields", sa.String(200), nullable=False),
+    sa.Column("purpose", sa.String(100), nullable=False),  # the route that read it
+    sa.Column("read_at", sa.DateTime, nullable=False),
+    sa.Index("ix_personal_data_reads_customer_id", "customer_id"),
+)
+
+idempotency_records = sa.Table(
+    "idempotency_records",
+    metadata,
+    sa.Column("principal", sa.String(100), primary_key=True),
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("request_hash", sa.String(64), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),  # in_flight | done
+    sa.Column("status_code", sa.Integer, nullable=True),
+    sa.Column("response", sa.Text, nullable=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
 APPEND_ONLY_TABLES = (
     "journal_entries",
     "postings",
@@ -422,4 +501,5 @@ APPEND_ONLY_TABLES = (
     "decisions",
     "line_events",
     "line_statements",
+    "personal_data_reads",
 )

@@ -11,8 +11,11 @@ from types import TracebackType
 import sqlalchemy as sa
 
 from puhui.compliance.profile import JurisdictionProfile, load_profile
+from puhui.storage.access_repository import AccessRepository
+from puhui.storage.browse_repository import BrowseRepository
 from puhui.storage.calendar_repository import CalendarRepository
 from puhui.storage.conduct_repository import ConductRepository
+from puhui.storage.customer_repository import CustomerRepository
 from puhui.storage.decision_repository import DecisionRepository, ExposureRepository
 from puhui.storage.event_repository import EventRepository
 from puhui.storage.facility_repository import FacilityRepository
@@ -59,6 +62,9 @@ class SqlUnitOfWork:
         self._exposure = ExposureRepository(self.connection)
         self._lines = LineRepository(self.connection)
         self._conduct = ConductRepository(self.connection)
+        self._customers = CustomerRepository(self.connection)
+        self._access = AccessRepository(self.connection)
+        self._browse = BrowseRepository(self.connection)
 
     def _open(self) -> SqlUnitOfWork:
         if self._transaction is None:
@@ -108,6 +114,18 @@ class SqlUnitOfWork:
     @property
     def conduct(self) -> ConductRepository:
         return self._open()._conduct
+
+    @property
+    def customers(self) -> CustomerRepository:
+        return self._open()._customers
+
+    @property
+    def access(self) -> AccessRepository:
+        return self._open()._access
+
+    @property
+    def browse(self) -> BrowseRepository:
+        return self._open()._browse
 
     def commit(self) -> None:
         if self._transaction is not None:

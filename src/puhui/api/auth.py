@@ -1,0 +1,70 @@
+"""Who is calling: a bearer token (staff or borrower), or an API key (a channel).
+
+The console and applicant pages use the same token in an HttpOnly cookie (see `web`); the JSON
+API takes only the Authorization or X-API-Key header, so a cross-site form can never act on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from puhui.api.runtime import Runtime
+from puhui.security.credentials import api_key_matches, parse_api_key
+from puhui.security.errors import NotAuthenticated
+from puhui.security.roles import Principal, Role, principal_for
+
+
+def runtime(request: Request) -> Runtime:
+    found: Runtime = request.app.state.runtime
+    return found
+
+
+def principal_from_key(rt: Runtime, presented: str) -> Principal:
+    key_id, secret = parse_api_key(presented)
+    with rt.unit_of_work() as uow:
+        row = uow.access.key(key_id)
+    if row is None or not row.active or not api_key_matches(row.secret_digest, secret):
+        raise NotAuthenticated("the API key is unknown or revoked; ask an admin for a new one")
+    return principal_for(f"key:{row.key_id}", Role.CHANNEL, scopes=row.scopes)
+
+
+_BEARER = HTTPBearer(auto_error=False, description="a token from POST /auth/token")
+_API_KEY = APIKeyHeader(name="X-API-Key", auto_error=False, description="a channel's API key")
+
+
+def current_principal(
+    request: Request,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)],
+    api_key: Annotated[str | None, Depends(_API_KEY)],
+) -> Principal:
+    rt = runtime(request)
+    if api_key:
+        return principal_from_key(rt, api_key)
+    if bearer is not None:
+        return rt.signer.principal(bearer.credentials)
+    if request.headers.get("authorization"):
+        raise NotAuthenticated("send 'Authorization: Bearer <token>' from POST /auth/token")
+    raise NotAuthenticated(
+        "sign in first: POST /auth/token for a bearer token, or send a channel's X-API-Key"
+    )
+
+
+Caller = Annotated[Principal, Depends(current_principal)]
+
+
+def needs(scope: str) -> Callable[[Principal], Principal]:
+    """A dependency: the caller, refused unless it has `scope`."""
+
+    def check(principal: Caller) -> Principal:
+        principal.require(scope)
+        return principal
+
+    return check
+
+
+def scoped(scope: str) -> type[Principal]:
+    return Annotated[Principal, Depends(needs(scope))]  # type: ignore[return-value]

@@ -1,0 +1,127 @@
+"""What a running server holds: the database engine, the jurisdiction profile, the token
+signer, the personal-data key ring, rate limiters and the decision engine (built once, swapped
+when a risk analyst activates another model or strategy)."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+
+from puhui.api.problems import ApiProblem
+from puhui.api.settings import ApiSettings
+from puhui.compliance.profile import JurisdictionProfile, load_profile
+from puhui.core.errors import InvalidInput
+from puhui.credit.engine import RULE_NAMES, DecisionEngine, EngineConfig
+from puhui.credit.fraud import FraudGraph
+from puhui.credit.lender import LenderFigures
+from puhui.credit.models import load_scorer
+from puhui.credit.rules import load_rule_set
+from puhui.credit.strategy import Strategy, load_strategy, shipped_strategy
+from puhui.loans.products import load_catalog
+from puhui.security.credentials import TokenSigner
+from puhui.sim.population import Population
+from puhui.sim.sources import SimulatedSources
+from puhui.storage.engine import make_engine
+from puhui.storage.uow import SqlUnitOfWork
+
+STRATEGIES = ("default", "challenger")
+LENDER_EPOCH = date(2000, 1, 1)
+
+
+@dataclass
+class Runtime:
+    settings: ApiSettings
+    engine: sa.Engine
+    profile: JurisdictionProfile
+    signer: TokenSigner
+    limiter: MovingWindowRateLimiter = field(
+        default_factory=lambda: MovingWindowRateLimiter(MemoryStorage())
+    )
+    active_model: Path | None = None
+    active_strategy: str = "default"
+    _decider: DecisionEngine | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def start(cls, settings: ApiSettings) -> Runtime:
+        engine = (
+            make_engine(settings.database_url, pool_size=8, max_overflow=8)
+            if not (settings.database_url.startswith("sqlite"))
+            else make_engine(settings.database_url)
+        )
+        return cls(
+            settings,
+            engine,
+            load_profile(),
+            TokenSigner(settings.token_secret),
+            active_model=settings.model_directory,
+        )
+
+    def unit_of_work(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, self.profile)
+
+    @property
+    def lender(self) -> LenderFigures:
+        return LenderFigures.of([(LENDER_EPOCH, self.settings.net_assets_minor)])
+
+    def business_date(self, uow: SqlUnitOfWork) -> date:
+        """The open business day: the day after the last closed one (or today, before any EOD)."""
+        closed = uow.calendar.last_closed_date()
+        if closed is None:
+            return (datetime.now(UTC) + timedelta(hours=8)).date()  # Asia/Shanghai
+        return closed + timedelta(days=1)
+
+    def decider(self) -> DecisionEngine:
+        with self._lock:
+            if self._decider is None:
+                self._decider = self._build_decider(self.active_model, self.active_strategy)
+            return self._decider
+
+    def activate(self, *, model: Path | None = None, strategy: str | None = None) -> None:
+        """Build the engine with the new model or strategy first; swap only if that worked."""
+        chosen_model = model or self.active_model
+        chosen_strategy = strategy or self.active_strategy
+        built = self._build_decider(chosen_model, chosen_strategy)
+        with self._lock:
+            self._decider = built
+            self.active_model = chosen_model
+            self.active_strategy = chosen_strategy
+
+    def _build_decider(self, model: Path | None, strategy_name: str) -> DecisionEngine:
+        if model is None:
+            raise InvalidInput(
+                "no model is configured for the decision engine; set PUHUI_MODEL_DIR to a "
+                "model saved by `puhui model train` (the demo writes puhui-demo-model)"
+            )
+        strategy: Strategy = (
+            load_strategy() if strategy_name == "default" else shipped_strategy(strategy_name)
+        )
+        population = Population(self.settings.population_size, self.settings.population_seed)
+        config = EngineConfig(
+            rules=load_rule_set(RULE_NAMES),
+            scorer=load_scorer(model),
+            champion=strategy,
+            profile=self.profile,
+            products=load_catalog(),
+            lender=self.lender,
+        )
+        return DecisionEngine(config, SimulatedSources(population), FraudGraph())
+
+    def check_rate(self, limit: str, *identity: str) -> None:
+        item = parse(limit)
+        if not self.limiter.hit(item, *identity):
+            reset = self.limiter.get_window_stats(item, *identity).reset_time
+            wait = max(1, int(reset - datetime.now(UTC).timestamp()))
+            raise ApiProblem(
+                429,
+                "rate_limited",
+                f"too many requests ({limit}); wait {wait} s and try again",
+                headers={"Retry-After": str(wait)},
+            )

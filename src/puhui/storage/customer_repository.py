@@ -1,0 +1,212 @@
+"""Customers (personal data stored sealed), their consent records and the personal-data access
+log. The repository stores and returns sealed text only; sealing and opening happen in
+`security.personal_data`, so no plaintext personal data passes through SQL parameters' logs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from puhui.security.consent import ConsentRecord, Purpose
+from puhui.security.personal_data import PERSONAL_FIELDS, Field
+from puhui.storage.tables import consents, customers, personal_data_reads
+
+
+@dataclass(frozen=True, slots=True)
+class SealedCustomer:
+    customer_id: int
+    kind: str
+    sealed: dict[Field, str]
+    key_id: str
+    login: str | None
+    password_hash: str | None
+    created_at: datetime
+
+
+def _column(field: Field) -> str:
+    return f"{field.value}_sealed"
+
+
+class CustomerRepository:
+    def __init__(self, connection: sa.Connection) -> None:
+        self._connection = connection
+
+    def add(
+        self,
+        *,
+        kind: str,
+        sealed: Mapping[Field, str],
+        key_id: str,
+        now: datetime,
+        login: str | None = None,
+        password_hash: str | None = None,
+    ) -> int:
+        values = {_column(f): sealed[f] for f in PERSONAL_FIELDS}
+        result = self._connection.execute(
+            sa.insert(customers).values(
+                kind=kind,
+                key_id=key_id,
+                created_at=now,
+                login=login,
+                password_hash=password_hash,
+                **values,
+            )
+        )
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def add_many(self, rows: list[dict[str, object]]) -> None:
+        """Bulk insert with explicit ids (the simulator's applicants); keeps the id sequence
+        ahead of them on PostgreSQL so later registrations get fresh ids."""
+        if not rows:
+            return
+        self._connection.execute(sa.insert(customers), rows)
+        if self._connection.dialect.name == "postgresql":
+            self._connection.exec_driver_sql(
+                "SELECT setval(pg_get_serial_sequence('customers', 'id'), "
+                "(SELECT MAX(id) FROM customers))"
+            )
+
+    @staticmethod
+    def sealed_row(
+        customer_id: int, kind: str, sealed: Mapping[Field, str], key_id: str, now: datetime
+    ) -> dict[str, object]:
+        return {
+            "id": customer_id,
+            "kind": kind,
+            "key_id": key_id,
+            "created_at": now,
+            **{_column(f): sealed[f] for f in PERSONAL_FIELDS},
+        }
+
+    def set_login(self, customer_id: int, login: str, password_hash: str) -> None:
+        self._connection.execute(
+            sa.update(customers)
+            .where(customers.c.id == customer_id)
+            .values(login=login, password_hash=password_hash)
+        )
+
+    def get(self, customer_id: int) -> SealedCustomer | None:
+        row = self._connection.execute(
+            sa.select(customers).where(customers.c.id == customer_id)
+        ).first()
+        return None if row is None else self._customer(row)
+
+    def by_login(self, login: str) -> SealedCustomer | None:
+        row = self._connection.execute(
+            sa.select(customers).where(customers.c.login == login)
+        ).first()
+        return None if row is None else self._customer(row)
+
+    def page(self, *, after_id: int, limit: int) -> list[SealedCustomer]:
+        rows = self._connection.execute(
+            sa.select(customers)
+            .where(customers.c.id > after_id)
+            .order_by(customers.c.id)
+            .limit(limit)
+        ).all()
+        return [self._customer(row) for row in rows]
+
+    def sealed_with_other_keys(self, current: str, *, limit: int) -> list[SealedCustomer]:
+        rows = self._connection.execute(
+            sa.select(customers)
+            .where(customers.c.key_id != current)
+            .order_by(customers.c.id)
+            .limit(limit)
+            .with_for_update()
+        ).all()
+        return [self._customer(row) for row in rows]
+
+    def reseal(self, customer_id: int, sealed: Mapping[Field, str], key_id: str) -> None:
+        self._connection.execute(
+            sa.update(customers)
+            .where(customers.c.id == customer_id)
+            .values(key_id=key_id, **{_column(f): v for f, v in sealed.items()})
+        )
+
+    def count_by_key(self) -> dict[str, int]:
+        rows = self._connection.execute(
+            sa.select(customers.c.key_id, sa.func.count()).group_by(customers.c.key_id)
+        ).all()
+        return {key: int(count) for key, count in rows}
+
+    @staticmethod
+    def _customer(row: sa.Row) -> SealedCustomer:  # type: ignore[type-arg]
+        mapping = row._mapping
+        return SealedCustomer(
+            customer_id=row.id,
+            kind=row.kind,
+            sealed={f: mapping[_column(f)] for f in PERSONAL_FIELDS},
+            key_id=row.key_id,
+            login=row.login,
+            password_hash=row.password_hash,
+            created_at=row.created_at,
+        )
+
+    # --- consent ---
+
+    def add_consent(self, customer_id: int, purpose: Purpose, scope: str, now: datetime) -> int:
+        result = self._connection.execute(
+            sa.insert(consents).values(
+                customer_id=customer_id, purpose=purpose.value, scope=scope, granted_at=now
+            )
+        )
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def withdraw_consent(self, customer_id: int, consent_id: int, now: datetime) -> bool:
+        updated = self._connection.execute(
+            sa.update(consents)
+            .where(
+                consents.c.id == consent_id,
+                consents.c.customer_id == customer_id,
+                consents.c.withdrawn_at.is_(None),
+            )
+            .values(withdrawn_at=now)
+        )
+        return updated.rowcount == 1
+
+    def consents(self, customer_id: int) -> list[ConsentRecord]:
+        rows = self._connection.execute(
+            sa.select(consents).where(consents.c.customer_id == customer_id).order_by(consents.c.id)
+        ).all()
+        return [
+            ConsentRecord(
+                row.id,
+                row.customer_id,
+                Purpose(row.purpose),
+                row.scope,
+                row.granted_at,
+                row.withdrawn_at,
+            )
+            for row in rows
+        ]
+
+    # --- access log ---
+
+    def log_read(
+        self, customer_id: int, reader: str, fields: tuple[Field, ...], purpose: str, now: datetime
+    ) -> None:
+        self._connection.execute(
+            sa.insert(personal_data_reads).values(
+                customer_id=customer_id,
+                reader=reader,
+                fields=",".join(f.value for f in fields),
+                purpose=purpose,
+                read_at=now,
+            )
+        )
+
+    def reads(self, customer_id: int) -> list[tuple[str, str, str, datetime]]:
+        rows = self._connection.execute(
+            sa.select(
+                personal_data_reads.c.reader,
+                personal_data_reads.c.fields,
+                personal_data_reads.c.purpose,
+                personal_data_reads.c.read_at,
+            )
+            .where(personal_data_reads.c.customer_id == customer_id)
+            .order_by(personal_data_reads.c.id)
+        ).all()
+        return [(r[0], r[1], r[2], r[3]) for r in rows]

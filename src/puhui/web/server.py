@@ -1,0 +1,46 @@
+"""Running the server: uvicorn with the production settings (uvloop, httptools, no reload,
+access log off — paths can carry ids, and the application logs what it needs)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import uvicorn
+from fastapi import FastAPI
+
+from puhui.api.settings import ApiSettings, read_env_file
+from puhui.web.app import create_app
+
+ENV_FILE_VARIABLE = "PUHUI_ENV_FILE"
+
+
+def settings_from(env_file: Path | None) -> ApiSettings:
+    """The environment, with a settings file (if given) taking precedence over it."""
+    values = dict(os.environ)
+    if env_file is not None:
+        values.update(read_env_file(env_file))
+    return ApiSettings.from_environment(values)
+
+
+def app_from_environment() -> FastAPI:
+    """The factory uvicorn's workers call (`--workers` needs an import string)."""
+    file = os.environ.get(ENV_FILE_VARIABLE)
+    return create_app(settings_from(Path(file) if file else None))
+
+
+def serve(*, host: str, port: int, workers: int, env_file: Path | None) -> None:
+    settings_from(env_file)  # fail fast, in this process, on a bad setting
+    if env_file is not None:
+        os.environ[ENV_FILE_VARIABLE] = str(env_file.resolve())
+    uvicorn.run(
+        "puhui.web.server:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_level="warning",
+        loop="uvloop",
+        http="httptools",
+    )
