@@ -92,7 +92,7 @@ ROLE_SCOPES: dict[Role, frozenset[str]] = {
         }
     ),
     Role.AUDITOR: _READ_ALL,
-    Role.PARTNER_BANK: frozenset({"products:read", "loans:read", "reports:read"}),
+    Role.PARTNER_BANK: frozenset({"products:read", "loans:read"}),
     Role.BORROWER: frozenset(
         {
             "products:read",

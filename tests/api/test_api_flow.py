@@ -1,0 +1,163 @@
+"""The HTTP API end to end over a real server: apply → decision with its explanation → accept
+(booked and paid out once) → repay (idempotent by key) → reverse → payoff quote → ledger still
+verifies. Runs on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import httpx
+
+from puhui.batch.verify import verify
+from tests.api.conftest import Server, application_body
+
+
+def apply_and_accept(server: Server, client: httpx.Client, application_id: str) -> int:
+    decided = client.post("/applications", json=application_body(server.applicant, application_id))
+    assert decided.status_code == 201, decided.text
+    assert decided.json()["outcome"] == "approve"
+    accepted = client.post(
+        f"/applications/{application_id}/accept", headers={"Idempotency-Key": f"k-{application_id}"}
+    )
+    assert accepted.status_code == 201, accepted.text
+    return int(accepted.json()["loan_id"])
+
+
+def test_apply_accept_repay_reverse_over_http(server: Server) -> None:
+    ops = server.client("operations")
+    borrower = server.client("borrower")
+    decided = borrower.post("/applications", json=application_body(server.applicant, "A-1"))
+    assert decided.status_code == 201, decided.text
+    decision = decided.json()
+    offer = decision["offer"]
+    assert decision["outcome"] == "approve" and decision["model"] and decision["rule_set"]
+    assert len(offer["instalments"]) == offer["periods"]
+    assert sum(row["principal_minor"] for row in offer["instalments"]) == offer["amount_minor"]
+    assert sum(row["total_minor"] for row in offer["instalments"]) == offer["total_repayable_minor"]
+    # the same application again is the same decision; the same id with another body is refused
+    again = borrower.post("/applications", json=application_body(server.applicant, "A-1"))
+    assert again.status_code == 201 and again.json()["score"] == decision["score"]
+    changed = borrower.post(
+        "/applications", json=application_body(server.applicant, "A-1", amount_minor=500_000)
+    )
+    assert changed.status_code == 409
+    assert changed.headers["content-type"] == "application/problem+json"
+    assert changed.json()["code"] == "application_id_reused"
+
+    first = borrower.post("/applications/A-1/accept", headers={"Idempotency-Key": "acc-1"})
+    assert first.status_code == 201, first.text
+    replay = borrower.post("/applications/A-1/accept", headers={"Idempotency-Key": "acc-1"})
+    assert replay.json() == first.json()
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    loan_id = first.json()["loan_id"]
+    # a second key for the same acceptance still books one loan (the application id)
+    other = borrower.post("/applications/A-1/accept", headers={"Idempotency-Key": "acc-2"})
+    assert other.json()["loan_id"] == loan_id
+
+    loan = ops.get(f"/loans/{loan_id}").json()
+    assert loan["principal_minor"] == offer["amount_minor"]
+    assert loan["borrower_ref"] == f"applicant-{server.applicant}"
+    assert [r["due_date"] for r in loan["schedule"]] == [
+        r["due_date"] for r in offer["instalments"]
+    ]
+
+    payments = server.client("payments")
+    paid = payments.post(
+        f"/loans/{loan_id}/repayments",
+        json={"amount_minor": 12_345},
+        headers={"Idempotency-Key": "pay-1"},
+    )
+    assert paid.status_code == 201, paid.text
+    assert paid.json()["amount_minor"] == 12_345
+    replayed = payments.post(
+        f"/loans/{loan_id}/repayments",
+        json={"amount_minor": 12_345},
+        headers={"Idempotency-Key": "pay-1"},
+    )
+    assert replayed.json() == paid.json()
+    reused = payments.post(
+        f"/loans/{loan_id}/repayments",
+        json={"amount_minor": 99},
+        headers={"Idempotency-Key": "pay-1"},
+    )
+    assert reused.status_code == 409 and reused.json()["code"] == "idempotency_key_reused"
+    missing = payments.post(f"/loans/{loan_id}/repayments", json={"amount_minor": 99})
+    assert missing.status_code == 400 and missing.json()["code"] == "idempotency_key_missing"
+
+    events = ops.get(f"/loans/{loan_id}/transactions").json()
+    repayments = [e for e in events if e["kind"] == "repayment"]
+    assert len(repayments) == 1 and repayments[0]["amount_minor"] == 12_345
+
+    reversed_ = ops.post(
+        f"/loans/{loan_id}/reversals",
+        json={"reversed_key": repayments[0]["key"]},
+        headers={"Idempotency-Key": "rev-1"},
+    )
+    assert reversed_.status_code == 201, reversed_.text
+    quote = ops.get(f"/loans/{loan_id}/payoff-quote").json()
+    assert quote["total_minor"] >= offer["amount_minor"]
+    postings = ops.get(f"/loans/{loan_id}/postings").json()
+    assert sum(p["amount_minor"] for p in postings if p["entry_id"] == postings[0]["entry_id"]) == 0
+    assert verify(server.database).ok
+
+
+def test_a_decline_explains_itself_and_can_be_reviewed_by_a_person(server: Server) -> None:
+    borrower = server.client("borrower")
+    consents = borrower.get(f"/customers/{server.applicant}/consents").json()
+    data_use = next(c for c in consents if c["purpose"] == "data_use")
+    withdrawn = borrower.delete(f"/customers/{server.applicant}/consents/{data_use['consent_id']}")
+    assert withdrawn.status_code == 200 and withdrawn.json()["withdrawn_at"]
+    decided = borrower.post("/applications", json=application_body(server.applicant, "D-1"))
+    assert decided.json()["outcome"] == "decline"
+    assert [r["code"] for r in decided.json()["reasons"]] == ["NO_CONSENT"]
+    assert decided.json()["features"] == []  # nothing was fetched without consent
+    review = borrower.post("/applications/D-1/review-requests")
+    assert review.status_code == 201 and review.json()["status"] == "open"
+    refused = borrower.post("/applications/D-1/accept", headers={"Idempotency-Key": "x"})
+    assert refused.status_code == 400 and refused.json()["code"] == "offer_not_acceptable"
+    # the refusal is kept with its key: the same key answers the same
+    assert borrower.post("/applications/D-1/accept", headers={"Idempotency-Key": "x"}).json() == (
+        refused.json()
+    )
+
+
+def test_lists_page_with_cursors_and_filters(server: Server) -> None:
+    admin = server.client("admin")
+    for index in range(3):
+        apply_and_accept(server, admin, f"P-{index}")
+    first = admin.get("/loans", params={"limit": 2}).json()
+    assert len(first["items"]) == 2 and first["next_cursor"]
+    rest = admin.get("/loans", params={"limit": 2, "cursor": first["next_cursor"]}).json()
+    ids = [i["loan_id"] for i in first["items"] + rest["items"]]
+    assert ids == sorted(set(ids)) and len(ids) == 3
+    assert admin.get("/loans", params={"status": "closed"}).json()["items"] == []
+    bad = admin.get("/loans", params={"cursor": "%%%"})
+    assert bad.status_code == 400 and bad.json()["code"] == "cursor_invalid"
+    approvals = admin.get("/applications", params={"outcome": "approve"}).json()["items"]
+    assert {a["application_id"] for a in approvals} == {"P-0", "P-1", "P-2"}
+
+
+def test_bad_input_gets_a_problem_never_a_server_error(server: Server) -> None:
+    admin = server.client("admin")
+    cases = [
+        admin.post(
+            "/applications", content=b"{not json", headers={"content-type": "application/json"}
+        ),
+        admin.post("/applications", json={"application_id": "x"}),
+        admin.post("/applications", json=application_body(server.applicant, "Z", amount_minor=-5)),
+        admin.post(
+            "/applications", json=application_body(server.applicant, "Z", product_code="nope")
+        ),
+        admin.post("/applications", json=application_body(999_999, "Z")),
+        admin.get("/loans/999999"),
+        admin.get("/loans/not-a-number"),
+        admin.post(
+            "/loans/1/repayments", json={"amount_minor": 10**20}, headers={"Idempotency-Key": "b"}
+        ),
+        admin.get("/nowhere"),
+    ]
+    for response in cases:
+        assert 400 <= response.status_code < 500, (response.status_code, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        body = response.json()
+        assert body["code"] and body["detail"] and body["status"] == response.status_code
+    assert cases[0].status_code == 422 and cases[0].json()["code"] == "malformed_request"
+    assert cases[4].status_code == 404 and "register the customer" in cases[4].json()["detail"]
