@@ -28,13 +28,16 @@ def test_apply_accept_repay_reverse_over_http(server: Server) -> None:
     assert decided.status_code == 201, decided.text
     decision = decided.json()
     offer = decision["offer"]
-    assert decision["outcome"] == "approve" and decision["model"] and decision["rule_set"]
+    assert decision["outcome"] == "approve"
+    assert decision["model"]
+    assert decision["rule_set"]
     assert len(offer["instalments"]) == offer["periods"]
     assert sum(row["principal_minor"] for row in offer["instalments"]) == offer["amount_minor"]
     assert sum(row["total_minor"] for row in offer["instalments"]) == offer["total_repayable_minor"]
     # the same application again is the same decision; the same id with another body is refused
     again = borrower.post("/applications", json=application_body(server.applicant, "A-1"))
-    assert again.status_code == 201 and again.json()["score"] == decision["score"]
+    assert again.status_code == 201
+    assert again.json()["score"] == decision["score"]
     changed = borrower.post(
         "/applications", json=application_body(server.applicant, "A-1", amount_minor=500_000)
     )
@@ -78,13 +81,16 @@ def test_apply_accept_repay_reverse_over_http(server: Server) -> None:
         json={"amount_minor": 99},
         headers={"Idempotency-Key": "pay-1"},
     )
-    assert reused.status_code == 409 and reused.json()["code"] == "idempotency_key_reused"
+    assert reused.status_code == 409
+    assert reused.json()["code"] == "idempotency_key_reused"
     missing = payments.post(f"/loans/{loan_id}/repayments", json={"amount_minor": 99})
-    assert missing.status_code == 400 and missing.json()["code"] == "idempotency_key_missing"
+    assert missing.status_code == 400
+    assert missing.json()["code"] == "idempotency_key_missing"
 
     events = ops.get(f"/loans/{loan_id}/transactions").json()
     repayments = [e for e in events if e["kind"] == "repayment"]
-    assert len(repayments) == 1 and repayments[0]["amount_minor"] == 12_345
+    assert len(repayments) == 1
+    assert repayments[0]["amount_minor"] == 12_345
 
     reversed_ = ops.post(
         f"/loans/{loan_id}/reversals",
@@ -104,15 +110,18 @@ def test_a_decline_explains_itself_and_can_be_reviewed_by_a_person(server: Serve
     consents = borrower.get(f"/customers/{server.applicant}/consents").json()
     data_use = next(c for c in consents if c["purpose"] == "data_use")
     withdrawn = borrower.delete(f"/customers/{server.applicant}/consents/{data_use['consent_id']}")
-    assert withdrawn.status_code == 200 and withdrawn.json()["withdrawn_at"]
+    assert withdrawn.status_code == 200
+    assert withdrawn.json()["withdrawn_at"]
     decided = borrower.post("/applications", json=application_body(server.applicant, "D-1"))
     assert decided.json()["outcome"] == "decline"
     assert [r["code"] for r in decided.json()["reasons"]] == ["NO_CONSENT"]
     assert decided.json()["features"] == []  # nothing was fetched without consent
     review = borrower.post("/applications/D-1/review-requests")
-    assert review.status_code == 201 and review.json()["status"] == "open"
+    assert review.status_code == 201
+    assert review.json()["status"] == "open"
     refused = borrower.post("/applications/D-1/accept", headers={"Idempotency-Key": "x"})
-    assert refused.status_code == 400 and refused.json()["code"] == "offer_not_acceptable"
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "offer_not_acceptable"
     # the refusal is kept with its key: the same key answers the same
     assert borrower.post("/applications/D-1/accept", headers={"Idempotency-Key": "x"}).json() == (
         refused.json()
@@ -124,13 +133,16 @@ def test_lists_page_with_cursors_and_filters(server: Server) -> None:
     for index in range(3):
         apply_and_accept(server, admin, f"P-{index}")
     first = admin.get("/loans", params={"limit": 2}).json()
-    assert len(first["items"]) == 2 and first["next_cursor"]
+    assert len(first["items"]) == 2
+    assert first["next_cursor"]
     rest = admin.get("/loans", params={"limit": 2, "cursor": first["next_cursor"]}).json()
     ids = [i["loan_id"] for i in first["items"] + rest["items"]]
-    assert ids == sorted(set(ids)) and len(ids) == 3
+    assert ids == sorted(set(ids))
+    assert len(ids) == 3
     assert admin.get("/loans", params={"status": "closed"}).json()["items"] == []
     bad = admin.get("/loans", params={"cursor": "%%%"})
-    assert bad.status_code == 400 and bad.json()["code"] == "cursor_invalid"
+    assert bad.status_code == 400
+    assert bad.json()["code"] == "cursor_invalid"
     approvals = admin.get("/applications", params={"outcome": "approve"}).json()["items"]
     assert {a["application_id"] for a in approvals} == {"P-0", "P-1", "P-2"}
 
@@ -158,6 +170,10 @@ def test_bad_input_gets_a_problem_never_a_server_error(server: Server) -> None:
         assert 400 <= response.status_code < 500, (response.status_code, response.text)
         assert response.headers["content-type"] == "application/problem+json"
         body = response.json()
-        assert body["code"] and body["detail"] and body["status"] == response.status_code
-    assert cases[0].status_code == 422 and cases[0].json()["code"] == "malformed_request"
-    assert cases[4].status_code == 404 and "register the customer" in cases[4].json()["detail"]
+        assert body["code"]
+        assert body["detail"]
+        assert body["status"] == response.status_code
+    assert cases[0].status_code == 422
+    assert cases[0].json()["code"] == "malformed_request"
+    assert cases[4].status_code == 404
+    assert "register the customer" in cases[4].json()["detail"]

@@ -33,7 +33,8 @@ def test_tokens_carry_the_role_and_its_narrowing_and_expire() -> None:
     signer = TokenSigner("s" * 40)
     bank = principal_for("user:bank", Role.PARTNER_BANK, funder="bank-a")
     back = signer.principal(signer.issue(bank))
-    assert back == bank and back.scopes == ROLE_SCOPES[Role.PARTNER_BANK]
+    assert back == bank
+    assert back.scopes == ROLE_SCOPES[Role.PARTNER_BANK]
     old = signer.issue(bank, now=datetime.now(UTC) - timedelta(hours=1))
     with pytest.raises(NotAuthenticated, match="expired"):
         signer.principal(old)

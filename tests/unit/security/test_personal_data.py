@@ -50,7 +50,7 @@ def test_a_value_moved_to_another_field_or_tampered_with_does_not_open() -> None
 
 @pytest.mark.parametrize("text", ["", "k1", "k1:short", "k-1:" + "A" * 44, "k1:!!!"])
 def test_a_bad_key_ring_is_refused_with_how_to_fix_it(text: str) -> None:
-    with pytest.raises(KeyringInvalid, match="PUHUI_PII_KEYS|puhui keys"):
+    with pytest.raises(KeyringInvalid, match=r"PUHUI_PII_KEYS|puhui keys"):
         KeyRing.parse(text)
 
 
