@@ -3,13 +3,16 @@ never sends or receives a float for money."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 MAX_MINOR = 10**13  # 100 bn yuan: far above any micro-loan, far below int64
 
 Amount = Field(gt=0, le=MAX_MINOR, description="minor units (fen)")
+MAX_ID = 2**62  # ids are 64-bit integers in the database
+Id = Annotated[int, Path(ge=0, le=MAX_ID)]
 
 
 class Body(BaseModel):

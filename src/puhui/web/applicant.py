@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from puhui.api.routes.auth import authenticate
 from puhui.api.routes.common import now
+from puhui.api.schemas import Id
 from puhui.api.views import decision_view, line_view
 from puhui.compliance.reviews import request_review
 from puhui.core.errors import InvalidInput, NotFound, PuhuiError
@@ -276,10 +277,41 @@ def account(request: Request) -> Response:
     return render(request, "applicant/account.html", loans=loans, lines=held, day=day)
 
 
+@router.post("/me/lines/{line_id}/convert")
+def convert_statement(
+    request: Request,
+    line_id: Id,
+    periods: Annotated[int, Form(ge=2, le=36)],
+    csrf: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """Convert the last statement into instalments, at the APR the borrower was shown."""
+    principal = _borrower(request)
+    if principal is None or principal.customer_id is None:
+        return sign_out_response("/me/login")
+    rt = rt_of(request)
+    try:
+        check_csrf(request, csrf)
+        with rt.unit_of_work() as uow:
+            if line_id not in uow.browse.lines_of(borrower_ref(principal.customer_id)):
+                raise NotFound(f"no credit line {line_id}")
+            day = rt.business_date(uow)
+            lines.convert(
+                uow,
+                line_id=line_id,
+                periods=periods,
+                as_of=day,
+                idempotency_key=f"web:{principal.subject}:convert:{line_id}:{day}",
+            )
+            uow.commit()
+    except PuhuiError as error:
+        return error_page(request, error, 400)
+    return RedirectResponse("/me", status_code=303)
+
+
 @router.post("/me/lines/{line_id}/limit")
 def lower_limit(
     request: Request,
-    line_id: int,
+    line_id: Id,
     limit: Annotated[str, Form(max_length=20)],
     csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:

@@ -16,6 +16,7 @@ from puhui.api.routes.common import decode_id_cursor, encode_cursor
 from puhui.api.routes.lines import check_line_visible
 from puhui.api.routes.loans import check_loan_visible
 from puhui.api.runtime import STRATEGIES
+from puhui.api.schemas import Id
 from puhui.api.views import decision_view, event_view, line_view, loan_view
 from puhui.batch.reports import dashboard
 from puhui.core.errors import NotFound, PuhuiError
@@ -152,7 +153,7 @@ def loans_page(
 
 
 @router.get("/loans/{loan_id}", response_class=HTMLResponse)
-def loan_page(request: Request, loan_id: int) -> Response:
+def loan_page(request: Request, loan_id: Id) -> Response:
     def build(principal: Principal) -> HTMLResponse:
         with rt_of(request).unit_of_work() as uow:
             reference = check_loan_visible(uow, principal, loan_id)
@@ -178,7 +179,7 @@ def lines_page(request: Request, cursor: str | None = None) -> Response:
 
 
 @router.get("/lines/{line_id}", response_class=HTMLResponse)
-def line_page(request: Request, line_id: int) -> Response:
+def line_page(request: Request, line_id: Id) -> Response:
     def build(principal: Principal) -> HTMLResponse:
         rt = rt_of(request)
         with rt.unit_of_work() as uow:

@@ -92,6 +92,8 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key: (zh, en)
     "approved_amount": ("批准金额", "Approved amount"),
     "no_data": ("暂无数据", "No data yet"),
     "error": ("出错了", "Something is wrong"),
+    "convert": ("分期", "Convert"),
+    "plans": ("分期计划", "Instalment plans"),
 }
 
 

@@ -9,6 +9,7 @@ with SameSite=Strict a cross-site form cannot act for a signed-in user.
 from __future__ import annotations
 
 import secrets
+from decimal import Decimal
 from importlib import resources
 from typing import Any
 
@@ -19,7 +20,6 @@ from fastapi.templating import Jinja2Templates
 
 from puhui.api.runtime import Runtime
 from puhui.core.errors import PuhuiError
-from puhui.core.money import format_minor
 from puhui.security.errors import Forbidden, NotAuthenticated
 from puhui.security.roles import Principal
 from puhui.web.i18n import pick_language, translator
@@ -29,7 +29,7 @@ CSRF_COOKIE = "puhui_csrf"
 LANGUAGE_COOKIE = "puhui_lang"
 
 templates = Jinja2Templates(directory=str(resources.files("puhui.web").joinpath("templates")))
-templates.env.filters["money"] = lambda minor: format_minor(int(minor or 0))
+templates.env.filters["money"] = lambda minor: f"{Decimal(int(minor or 0)).scaleb(-2):,.2f}"
 templates.env.filters["percent"] = lambda value: f"{float(value or 0):.1%}"
 
 

@@ -12,6 +12,7 @@ from puhui.api.auth import Caller, needs, runtime
 from puhui.api.idempotency import run_idempotent
 from puhui.api.routes.common import decode_id_cursor, encode_cursor, now, own_customer
 from puhui.api.schemas import (
+    MAX_ID,
     AcceptanceOut,
     ApplicationIn,
     DecisionOut,
@@ -108,7 +109,7 @@ def list_applications(
     request: Request,
     principal: Annotated[Principal, Depends(needs("applications:read"))],
     outcome: Annotated[str | None, Query(pattern="^(approve|decline|refer)$")] = None,
-    customer_id: Annotated[int | None, Query(ge=1)] = None,
+    customer_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> DecisionPage:

@@ -39,7 +39,7 @@ def decode_id_cursor(cursor: str | None) -> int:
     text = decode_cursor(cursor)
     if text is None:
         return 0
-    if not text.isdigit():
+    if not text.isdigit() or len(text) > 18:
         raise ApiProblem(
             400, "cursor_invalid", "the cursor is not one this API returned; start without it"
         )

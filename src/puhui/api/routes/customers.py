@@ -9,7 +9,15 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from puhui.api.auth import Caller, needs, runtime
 from puhui.api.routes.common import decode_id_cursor, encode_cursor, now, own_customer
-from puhui.api.schemas import ConsentIn, ConsentOut, CustomerIn, CustomerOut, CustomerPage, Json
+from puhui.api.schemas import (
+    ConsentIn,
+    ConsentOut,
+    CustomerIn,
+    CustomerOut,
+    CustomerPage,
+    Id,
+    Json,
+)
 from puhui.security.customers import (
     CustomerView,
     read_customer,
@@ -92,7 +100,7 @@ def list_customers(
 
 
 @router.get("/customers/{customer_id}", response_model=CustomerOut)
-def get_customer(customer_id: int, request: Request, principal: Caller) -> CustomerOut:
+def get_customer(customer_id: Id, request: Request, principal: Caller) -> CustomerOut:
     rt = runtime(request)
     if principal.customer_id != customer_id:
         principal.require("customers:read")
@@ -119,7 +127,7 @@ def _consent_out(record: object) -> ConsentOut:
     )
 
 
-def _may_manage_consent(principal: Principal, customer_id: int) -> None:
+def _may_manage_consent(principal: Principal, customer_id: Id) -> None:
     own_customer(principal, customer_id)
     if principal.customer_id != customer_id:
         principal.require("customers:write")
@@ -127,7 +135,7 @@ def _may_manage_consent(principal: Principal, customer_id: int) -> None:
 
 @router.post("/customers/{customer_id}/consents", status_code=201, response_model=ConsentOut)
 def give_consent(
-    customer_id: int, body: ConsentIn, request: Request, principal: Caller
+    customer_id: Id, body: ConsentIn, request: Request, principal: Caller
 ) -> ConsentOut:
     _may_manage_consent(principal, customer_id)
     rt = runtime(request)
@@ -139,7 +147,7 @@ def give_consent(
 
 
 @router.get("/customers/{customer_id}/consents", response_model=list[ConsentOut])
-def list_consents(customer_id: int, request: Request, principal: Caller) -> list[ConsentOut]:
+def list_consents(customer_id: Id, request: Request, principal: Caller) -> list[ConsentOut]:
     own_customer(principal, customer_id)
     if principal.customer_id != customer_id:
         principal.require("customers:read")
@@ -148,7 +156,7 @@ def list_consents(customer_id: int, request: Request, principal: Caller) -> list
 
 
 @router.delete("/customers/{customer_id}/consents/{consent_id}", response_model=ConsentOut)
-def withdraw(customer_id: int, consent_id: int, request: Request, principal: Caller) -> ConsentOut:
+def withdraw(customer_id: Id, consent_id: Id, request: Request, principal: Caller) -> ConsentOut:
     _may_manage_consent(principal, customer_id)
     with runtime(request).unit_of_work() as uow:
         withdraw_consent(uow.customers, customer_id, consent_id, now())
@@ -159,7 +167,7 @@ def withdraw(customer_id: int, consent_id: int, request: Request, principal: Cal
 
 @router.get("/customers/{customer_id}/access-log", response_model=list[Json])
 def access_log(
-    customer_id: int,
+    customer_id: Id,
     request: Request,
     _principal: Annotated[Principal, Depends(needs("audit:read"))],
 ) -> list[Json]:

@@ -19,6 +19,7 @@ from puhui.api.schemas import (
     ConversionQuoteOut,
     ConvertIn,
     HoldOut,
+    Id,
     LineOut,
     LineResult,
     QuoteRowOut,
@@ -40,7 +41,7 @@ Checkout = Annotated[Principal, Depends(needs("lines:checkout"))]
 Writer = Annotated[Principal, Depends(needs("lines:write"))]
 
 
-def check_line_visible(uow: SqlUnitOfWork, principal: Principal, line_id: int) -> None:
+def check_line_visible(uow: SqlUnitOfWork, principal: Principal, line_id: Id) -> None:
     owner = uow.browse.line_owner(line_id)
     own = visible_borrower(principal)
     if owner is None or not principal.may_see_funder(owner[1]) or own not in (None, owner[0]):
@@ -48,7 +49,7 @@ def check_line_visible(uow: SqlUnitOfWork, principal: Principal, line_id: int) -
 
 
 @router.get("/lines/{line_id}", response_model=LineOut)
-def get_line(line_id: int, request: Request, principal: Reader) -> dict[str, Any]:
+def get_line(line_id: Id, request: Request, principal: Reader) -> dict[str, Any]:
     rt = runtime(request)
     with rt.unit_of_work() as uow:
         check_line_visible(uow, principal, line_id)
@@ -57,7 +58,7 @@ def get_line(line_id: int, request: Request, principal: Reader) -> dict[str, Any
 
 
 @router.get("/lines/{line_id}/statements", response_model=list[dict[str, Any]])
-def statements(line_id: int, request: Request, principal: Reader) -> list[dict[str, Any]]:
+def statements(line_id: Id, request: Request, principal: Reader) -> list[dict[str, Any]]:
     with runtime(request).unit_of_work() as uow:
         check_line_visible(uow, principal, line_id)
         return uow.lines.statements(line_id)
@@ -65,7 +66,7 @@ def statements(line_id: int, request: Request, principal: Reader) -> list[dict[s
 
 @router.get("/lines/{line_id}/conversion-quote", response_model=ConversionQuoteOut)
 def conversion_quote(
-    line_id: int,
+    line_id: Id,
     request: Request,
     principal: Reader,
     periods: Annotated[int, Query(ge=2, le=36)],
@@ -109,7 +110,7 @@ def _line_call(
     request: Request,
     principal: Principal,
     key: str | None,
-    line_id: int,
+    line_id: Id,
     name: str,
     body: dict[str, Any],
     act: Any,
@@ -126,7 +127,7 @@ def _line_call(
 
 @router.post("/lines/{line_id}/authorisations", status_code=201, response_model=HoldOut)
 def authorise(
-    line_id: int,
+    line_id: Id,
     body: AuthoriseIn,
     request: Request,
     principal: Checkout,
@@ -155,7 +156,7 @@ def authorise(
 
 @router.post("/lines/{line_id}/orders/{order_id}/capture", response_model=LineResult)
 def capture(
-    line_id: int,
+    line_id: Id,
     order_id: str,
     body: RefundIn,
     request: Request,
@@ -178,7 +179,7 @@ def capture(
 
 @router.post("/lines/{line_id}/orders/{order_id}/release", response_model=LineResult)
 def release(
-    line_id: int,
+    line_id: Id,
     order_id: str,
     request: Request,
     principal: Checkout,
@@ -197,7 +198,7 @@ def release(
 
 @router.post("/lines/{line_id}/orders/{order_id}/refunds", response_model=LineResult)
 def refund(
-    line_id: int,
+    line_id: Id,
     order_id: str,
     body: RefundIn,
     request: Request,
@@ -224,7 +225,7 @@ def refund(
 
 @router.post("/lines/{line_id}/payments", response_model=LineResult)
 def pay(
-    line_id: int,
+    line_id: Id,
     body: RepaymentIn,
     request: Request,
     principal: Annotated[Principal, Depends(needs("loans:repay"))],
@@ -249,7 +250,7 @@ def pay(
 
 @router.post("/lines/{line_id}/conversions", status_code=201, response_model=LineResult)
 def convert(
-    line_id: int,
+    line_id: Id,
     body: ConvertIn,
     request: Request,
     principal: Writer,
@@ -276,7 +277,7 @@ def convert(
 
 @router.put("/lines/{line_id}/self-limit", response_model=LineResult)
 def self_limit(
-    line_id: int, body: SelfLimitIn, request: Request, principal: Writer
+    line_id: Id, body: SelfLimitIn, request: Request, principal: Writer
 ) -> dict[str, Any]:
     """The borrower lowers his own limit at once (raising it again waits out a cooling-off)."""
     rt = runtime(request)

@@ -17,6 +17,7 @@ from puhui.api.idempotency import run_idempotent
 from puhui.api.routes.common import decode_id_cursor, encode_cursor, visible_borrower
 from puhui.api.schemas import (
     EventOut,
+    Id,
     LoanOut,
     LoanPage,
     LoanSummary,
@@ -38,7 +39,7 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 Reader = Annotated[Principal, Depends(needs("loans:read"))]
 
 
-def check_loan_visible(uow: SqlUnitOfWork, principal: Principal, loan_id: int) -> str:
+def check_loan_visible(uow: SqlUnitOfWork, principal: Principal, loan_id: Id) -> str:
     """The loan's borrower reference, or 404 if the caller may not see the loan."""
     owner = uow.browse.loan_owner(loan_id)
     own = visible_borrower(principal)
@@ -88,14 +89,14 @@ def list_loans(
 
 
 @router.get("/loans/{loan_id}", response_model=LoanOut)
-def get_loan(loan_id: int, request: Request, principal: Reader) -> dict[str, Any]:
+def get_loan(loan_id: Id, request: Request, principal: Reader) -> dict[str, Any]:
     with runtime(request).unit_of_work() as uow:
         reference = check_loan_visible(uow, principal, loan_id)
         return loan_view(uow.loans.get(loan_id, for_update=False), loan_id, reference)
 
 
 @router.get("/loans/{loan_id}/transactions", response_model=list[EventOut])
-def transactions(loan_id: int, request: Request, principal: Reader) -> list[dict[str, Any]]:
+def transactions(loan_id: Id, request: Request, principal: Reader) -> list[dict[str, Any]]:
     with runtime(request).unit_of_work() as uow:
         check_loan_visible(uow, principal, loan_id)
         return [event_view(e) for e in uow.events.for_loan(loan_id)]
@@ -103,7 +104,7 @@ def transactions(loan_id: int, request: Request, principal: Reader) -> list[dict
 
 @router.get("/loans/{loan_id}/postings", response_model=list[PostingOut])
 def loan_postings(
-    loan_id: int,
+    loan_id: Id,
     request: Request,
     principal: Annotated[Principal, Depends(needs("ledger:read"))],
 ) -> list[dict[str, Any]]:
@@ -114,7 +115,7 @@ def loan_postings(
 
 @router.get("/loans/{loan_id}/payoff-quote", response_model=PayoffOut)
 def payoff_quote(
-    loan_id: int,
+    loan_id: Id,
     request: Request,
     principal: Reader,
     on: Annotated[date | None, Query(description="default: the open business day")] = None,
@@ -145,7 +146,7 @@ def servicing_key(principal: Principal, key: str) -> str:
 
 @router.post("/loans/{loan_id}/repayments", status_code=201, response_model=RepaymentOut)
 def repay(
-    loan_id: int,
+    loan_id: Id,
     body: RepaymentIn,
     request: Request,
     principal: Annotated[Principal, Depends(needs("loans:repay"))],
@@ -174,7 +175,7 @@ def repay(
 
 @router.post("/loans/{loan_id}/reversals", status_code=201, response_model=ReversalOut)
 def reverse(
-    loan_id: int,
+    loan_id: Id,
     body: ReversalIn,
     request: Request,
     principal: Annotated[Principal, Depends(needs("loans:reverse"))],
