@@ -1,12 +1,15 @@
 """Who is calling: a bearer token (staff or borrower), or an API key (a channel).
 
+The checks are async dependencies on purpose: a sync dependency costs a hop to the thread pool,
+and these run on every request (verified tokens and key rows are cached, see credential_cache).
+
 The console and applicant pages use the same token in an HttpOnly cookie (see `web`); the JSON
 API takes only the Authorization or X-API-Key header, so a cross-site form can never act on it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -25,8 +28,12 @@ def runtime(request: Request) -> Runtime:
 
 def principal_from_key(rt: Runtime, presented: str) -> Principal:
     key_id, secret = parse_api_key(presented)
-    with rt.unit_of_work() as uow:
-        row = uow.access.key(key_id)
+    row = rt.credentials.key(key_id)
+    if row is None:
+        with rt.unit_of_work() as uow:
+            row = uow.access.key(key_id)
+        if row is not None:
+            rt.credentials.remember_key(row)
     if row is None or not row.active or not api_key_matches(row.secret_digest, secret):
         raise NotAuthenticated("the API key is unknown or revoked; ask an admin for a new one")
     return principal_for(f"key:{row.key_id}", Role.CHANNEL, scopes=row.scopes)
@@ -36,7 +43,7 @@ _BEARER = HTTPBearer(auto_error=False, description="a token from POST /auth/toke
 _API_KEY = APIKeyHeader(name="X-API-Key", auto_error=False, description="a channel's API key")
 
 
-def current_principal(
+async def current_principal(
     request: Request,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)],
     api_key: Annotated[str | None, Depends(_API_KEY)],
@@ -45,7 +52,7 @@ def current_principal(
     if api_key:
         return principal_from_key(rt, api_key)
     if bearer is not None:
-        return rt.signer.principal(bearer.credentials)
+        return rt.credentials.principal(rt.signer, bearer.credentials)
     if request.headers.get("authorization"):
         raise NotAuthenticated("send 'Authorization: Bearer <token>' from POST /auth/token")
     raise NotAuthenticated(
@@ -56,15 +63,11 @@ def current_principal(
 Caller = Annotated[Principal, Depends(current_principal)]
 
 
-def needs(scope: str) -> Callable[[Principal], Principal]:
+def needs(scope: str) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency: the caller, refused unless it has `scope`."""
 
-    def check(principal: Caller) -> Principal:
+    async def check(principal: Caller) -> Principal:
         principal.require(scope)
         return principal
 
     return check
-
-
-def scoped(scope: str) -> type[Principal]:
-    return Annotated[Principal, Depends(needs(scope))]  # type: ignore[return-value]

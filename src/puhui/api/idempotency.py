@@ -22,7 +22,7 @@ from puhui.api.problems import PROBLEM_TYPE, ApiProblem, problem, status_for
 from puhui.api.runtime import Runtime
 from puhui.core.errors import PuhuiError
 from puhui.security.roles import Principal
-from puhui.storage.access_repository import IdempotencyRecord
+from puhui.storage.access_repository import AccessRepository, IdempotencyRecord
 
 MAX_KEY_LENGTH = 200
 Operation = Callable[[Any], tuple[int, dict[str, Any]]]
@@ -93,16 +93,18 @@ def run_idempotent(
     key = _check(key)
     request_hash = _hash(route, body)
     now = datetime.now(UTC).replace(tzinfo=None)
-    with rt.unit_of_work() as uow:
-        claimed = uow.access.start_idempotent(principal.subject, key, request_hash, now)
-        if not claimed:
-            record = uow.access.idempotency(principal.subject, key)
-            if record is None:  # released between our insert and our read: ask for a retry
-                raise ApiProblem(
-                    409, "request_in_flight", "retry in a moment", headers={"Retry-After": "1"}
-                )
-            return _replay(record, request_hash)
-        uow.commit()
+    with rt.engine.begin() as connection:  # the claim: its own short transaction
+        claimed = AccessRepository(connection).start_idempotent(
+            principal.subject, key, request_hash, now
+        )
+    if not claimed:
+        with rt.engine.connect() as connection:
+            record = AccessRepository(connection).idempotency(principal.subject, key)
+        if record is None:  # released between our insert and our read: ask for a retry
+            raise ApiProblem(
+                409, "request_in_flight", "retry in a moment", headers={"Retry-After": "1"}
+            )
+        return _replay(record, request_hash)
     try:
         if own_transactions:
             return _run_alone(rt, principal, key, operation)

@@ -14,6 +14,7 @@ from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
+from puhui.api.credential_cache import CredentialCache
 from puhui.api.problems import ApiProblem
 from puhui.api.settings import ApiSettings
 from puhui.compliance.profile import JurisdictionProfile, load_profile
@@ -24,7 +25,7 @@ from puhui.credit.lender import LenderFigures
 from puhui.credit.models import load_scorer
 from puhui.credit.rules import load_rule_set
 from puhui.credit.strategy import Strategy, load_strategy, shipped_strategy
-from puhui.loans.products import load_catalog
+from puhui.loans.products import shipped_catalog
 from puhui.security.credentials import TokenSigner
 from puhui.sim.population import Population
 from puhui.sim.sources import SimulatedSources
@@ -44,6 +45,7 @@ class Runtime:
     limiter: MovingWindowRateLimiter = field(
         default_factory=lambda: MovingWindowRateLimiter(MemoryStorage())
     )
+    credentials: CredentialCache = field(default_factory=CredentialCache)
     active_model: Path | None = None
     active_strategy: str = "default"
     _decider: DecisionEngine | None = None
@@ -109,7 +111,7 @@ class Runtime:
             scorer=load_scorer(model),
             champion=strategy,
             profile=self.profile,
-            products=load_catalog(),
+            products=shipped_catalog(),
             lender=self.lender,
         )
         return DecisionEngine(config, SimulatedSources(population), FraudGraph())

@@ -14,13 +14,13 @@ from puhui.credit.features import DESCRIPTIONS
 from puhui.lines.line import CreditLine
 from puhui.loans.events import LoanEvent
 from puhui.loans.loan import Loan
-from puhui.loans.products import load_catalog
+from puhui.loans.products import shipped_catalog
 from puhui.loans.schedule import generate_schedule
 
 
 def offer_instalments(offer: Offer, start: date) -> list[dict[str, Any]]:
     """The offer's exact instalment table, as the loan would be booked today."""
-    terms = load_catalog()[offer.product_code].terms(
+    terms = shipped_catalog()[offer.product_code].terms(
         principal_minor=offer.amount_minor,
         start_date=start,
         overrides={"annual_rate": Decimal(offer.annual_rate), "periods": offer.periods},

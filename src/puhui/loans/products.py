@@ -8,12 +8,14 @@ it was booked under, so editing a product changes new loans only.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from importlib import resources
+from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -301,6 +303,13 @@ def product_from_mapping(data: Mapping[str, Any]) -> Product:
         return Product(**values)
     except TypeError as error:
         raise InvalidProduct(f"product definition incomplete: {error}") from None
+
+
+@functools.cache
+def shipped_catalog() -> Mapping[str, Product]:
+    """The shipped catalogue, parsed once per process (read-only): the HTTP server asks for it
+    on every offer, and parsing the YAML each time cost a quarter of an application's time."""
+    return MappingProxyType(load_catalog())
 
 
 def load_catalog(text: str | None = None) -> dict[str, Product]:

@@ -64,6 +64,10 @@ class TokenSigner:
         return jwt.encode(claims, self.secret, algorithm="HS256")
 
     def principal(self, token: str) -> Principal:
+        return self.verify(token)[0]
+
+    def verify(self, token: str) -> tuple[Principal, int]:
+        """The token's principal and its expiry (epoch seconds); raises if invalid or expired."""
         try:
             claims = jwt.decode(
                 token, self.secret, algorithms=["HS256"], options={"require": ["exp"]}
@@ -75,9 +79,10 @@ class TokenSigner:
             raise NotAuthenticated("the access token is not valid; sign in again") from None
         if role is Role.CHANNEL:
             raise NotAuthenticated("channels authenticate with an API key, not a token")
-        return principal_for(
+        principal = principal_for(
             claims["sub"], role, funder=claims.get("funder"), customer_id=claims.get("customer")
         )
+        return principal, int(claims["exp"])
 
 
 @dataclass(frozen=True, slots=True)

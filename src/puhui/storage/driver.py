@@ -44,6 +44,16 @@ class Driver:
             translated = self._translated[text] = text.replace("?", "%s")
         return translated
 
+    def translate(self, text: str) -> str:
+        return self._sql(text)
+
+    def raw_cursor(self) -> Any:
+        return self._raw.cursor()
+
+    def moment(self, value: dt.datetime) -> Any:
+        """A DATETIME parameter: text as SQLAlchemy writes it for SQLite, a datetime for PG."""
+        return value if self.postgres else value.isoformat(sep=" ")
+
     def date(self, value: date | None) -> Any:
         """A DATE parameter: ISO text for SQLite (explicitly), a date for PostgreSQL."""
         if value is None or self.postgres:

@@ -23,7 +23,7 @@ from puhui.credit.service import accept_offer, borrower_ref, decide_application,
 from puhui.credit.strategy import borrower_cap
 from puhui.lines import service as lines
 from puhui.lines.conversion import quote_conversion
-from puhui.loans.products import load_catalog
+from puhui.loans.products import shipped_catalog
 from puhui.security.consent import Purpose, live_purposes
 from puhui.security.errors import Forbidden, NotAuthenticated
 from puhui.security.roles import Principal, Role
@@ -84,7 +84,7 @@ def login(
 def apply_page(request: Request) -> Response:
     if _borrower(request) is None:
         return sign_out_response("/me/login")
-    catalog = load_catalog()
+    catalog = shipped_catalog()
     products = [catalog[code] for code in APPLY_PRODUCTS if code in catalog]
     return render(
         request,

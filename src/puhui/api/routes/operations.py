@@ -19,8 +19,8 @@ from puhui.batch.eod import run_eod
 from puhui.batch.reports import dashboard
 from puhui.batch.verify import verify
 from puhui.core.errors import InvalidInput, NotFound, PuhuiError
-from puhui.lines.products import load_line_catalog
-from puhui.loans.products import load_catalog
+from puhui.lines.products import shipped_line_catalog
+from puhui.loans.products import shipped_catalog
 from puhui.modeling.registry import read_manifest
 from puhui.security.roles import Principal
 from puhui.storage.uow import SqlUnitOfWork
@@ -41,7 +41,7 @@ def list_products(
             "kind": p.kind.value,
             "family": "loan",
         }
-        for p in load_catalog().values()
+        for p in shipped_catalog().values()
     ]
     lines = [
         {
@@ -51,7 +51,7 @@ def list_products(
             "kind": "credit_line",
             "family": "line",
         }
-        for p in load_line_catalog().values()
+        for p in shipped_line_catalog().values()
     ]
     return loans + lines
 

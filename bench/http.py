@@ -1,0 +1,248 @@
+"""The HTTP API under load over loopback, with the production server (`puhui serve`: uvicorn,
+uvloop, httptools, access log off) in its own process.
+
+    python -m bench.http --database sqlite --rate 200 --seconds 20 --workers 1
+    python -m bench.http --database postgresql --rate 200 --checkout-rate 500 --workers 2
+
+Two open-loop runs (requests start on schedule whether or not earlier ones have answered, so a
+slow server shows as latency, not as a politely lower rate):
+- apply → decision → accept → disbursal: POST /applications, then POST …/accept for approvals
+  (with an Idempotency-Key), as a channel's borrower would; the time of the whole flow is one
+  sample. Goal: p99 ≤ 50 ms at ≥ 200 applications/s.
+- checkout authorisation: POST /lines/{id}/authorisations with a checkout API key. Goal: p99 ≤
+  20 ms at ≥ 500/s.
+The load generator shares the 2 cores with the server; its cost is part of what is measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import httpx
+
+from bench.common import OUT, Result, emit, fresh_database, percentile
+from puhui.api.routes.common import now
+from puhui.compliance.profile import load_profile
+from puhui.lines import service as lines
+from puhui.lines.responsible import BorrowerFacts
+from puhui.security.accounts import add_staff_user, issue_api_key
+from puhui.security.consent import Purpose
+from puhui.security.personal_data import PERSONAL_FIELDS, KeyRing
+from puhui.sim.applications import application_for
+from puhui.sim.demo import OPENING_CAPITAL_MINOR, fund_platform
+from puhui.sim.people import synthetic_person
+from puhui.sim.underwriting import UnderwritingSpec, build_underwriting
+from puhui.storage.calendar_repository import CalendarRepository
+from puhui.storage.uow import SqlUnitOfWork
+
+DAY = date(2025, 3, 3)
+HISTORY = 5_000
+PASSWORD = "bench-password-1"
+
+
+def prepare(kind: str, customers: int, line_count: int) -> tuple[Path, list[dict[str, object]], list[int], str]:
+    """A database with a trained model, customers with consent, lines; the server's settings."""
+    engine = fresh_database(kind, "http")
+    profile = load_profile()
+    model_directory = OUT / "http-model"
+    underwriting = build_underwriting(
+        UnderwritingSpec(
+            history=HISTORY, applicants=customers, seed=5, first_day=DAY,
+            model_directory=model_directory, net_assets_minor=OPENING_CAPITAL_MINOR,
+        ),
+        profile,
+    )
+    fund_platform(engine, profile, DAY)
+    keyring = KeyRing.parse(KeyRing.new_key_text("k1"))
+    moment = now()
+    bodies = []
+    with SqlUnitOfWork(engine, profile) as uow:
+        CalendarRepository(uow.connection).mark_closed(DAY - timedelta(days=1))
+        add_staff_user(uow.access, username="channel", password=PASSWORD, role="admin", now=moment)
+        key = issue_api_key(uow.access, name="checkout", scopes={"lines:checkout"}, now=moment)
+        rows = []
+        for offset in range(customers):
+            applicant = underwriting.first_applicant_id + offset
+            person = synthetic_person(5, applicant)
+            sealed = {f: keyring.seal(f, person[f]) for f in PERSONAL_FIELDS}
+            rows.append(uow.customers.sealed_row(applicant, "consumer", sealed, "k1", moment))
+            app = application_for(
+                underwriting.population, applicant, product_code="cash-instalment",
+                amount_minor=500_000, periods=12, business_date=DAY,
+            )
+            bodies.append({
+                "application_id": f"bench-{applicant}", "customer_id": applicant,
+                "product_code": "cash-instalment", "amount_minor": 500_000, "periods": 12,
+                "age": app.age, "occupation": app.occupation, "city_tier": app.city_tier,
+                "declared_monthly_income_minor": app.declared_monthly_income_minor,
+            })
+        uow.customers.add_many(rows)
+        for offset in range(customers):
+            for purpose in (Purpose.DATA_USE, Purpose.BUREAU_QUERY):
+                uow.customers.add_consent(underwriting.first_applicant_id + offset, purpose, "bench", moment)
+        line_ids = []
+        for index in range(line_count):
+            opened = lines.open_line(
+                uow, borrower_ref=f"line-holder-{index}",
+                facts=BorrowerFacts(35, False, 3_000_000, 0, 0), product_code="credit-line",
+                requested_limit_minor=5_000_000, statement_day=20, as_of=DAY,
+                idempotency_key=f"bench-line-{index}", net_assets_minor=OPENING_CAPITAL_MINOR,
+            )
+            line_ids.append(opened.line_id)
+        uow.commit()
+    url = engine.url.render_as_string(hide_password=False)
+    engine.dispose()
+    settings = OUT / "http.env"
+    settings.write_text(
+        f"PUHUI_DATABASE_URL={url}\nPUHUI_TOKEN_SECRET={'b' * 40}\n"
+        f"PUHUI_PII_KEYS={','.join(f'{k}:' + __import__('base64').b64encode(v).decode() for k, v in keyring.keys.items())}\n"
+        f"PUHUI_MODEL_DIR={model_directory.resolve()}\nPUHUI_POPULATION_SEED=5\n"
+        f"PUHUI_POPULATION_SIZE={HISTORY + customers}\n"
+        f"PUHUI_NET_ASSETS_MINOR={OPENING_CAPITAL_MINOR}\nPUHUI_APPLY_RATE=100000/second\n"
+        "PUHUI_SIGNIN_RATE=1000/minute\n"
+    )
+    return settings, bodies, line_ids, key
+
+
+def start_server(settings: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("puhui")), "serve", "--env-file", str(settings),
+         "--port", str(port), "--workers", str(workers)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/console/login").status_code == 200:
+                return server
+        except httpx.TransportError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("the server did not start")
+
+
+def server_peak_mib(server: subprocess.Popen[bytes]) -> float:
+    """Peak resident memory of the server and its worker processes (VmHWM), MiB."""
+    total = 0
+    pids = [server.pid]
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                total += int(line.split()[1])
+    return total / 1024
+
+
+async def open_loop(rate: float, count: int, flow) -> tuple[list[float], float, int]:  # type: ignore[no-untyped-def]
+    """Start `count` flows at `rate` per second; returns their durations, the wall time and
+    how many failed."""
+    samples: list[float] = []
+    failures = 0
+    started = time.perf_counter()
+
+    async def one(index: int) -> None:
+        nonlocal failures
+        await asyncio.sleep(max(0.0, started + index / rate - time.perf_counter()))
+        begin = time.perf_counter()
+        try:
+            ok = await flow(index)
+        except httpx.HTTPError:
+            ok = False
+        samples.append(time.perf_counter() - begin)
+        failures += 0 if ok else 1
+
+    await asyncio.gather(*(one(i) for i in range(count)))
+    return samples, time.perf_counter() - started, failures
+
+
+async def run_load(args: argparse.Namespace, port: int, bodies, line_ids, key) -> list[Result]:  # type: ignore[no-untyped-def]
+    base = f"http://127.0.0.1:{port}/api/v1"
+    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
+    results = []
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+        token = (await client.post("/auth/token", json={"username": "channel", "password": PASSWORD})).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        for warm in bodies[:20]:  # warm-up: the model, the pools
+            await client.post("/applications", json={**warm, "application_id": "warm-" + str(warm["customer_id"])}, headers=headers)
+        approved = 0
+
+        async def apply_flow(index: int) -> bool:
+            nonlocal approved
+            body = bodies[20 + index]
+            decided = await client.post("/applications", json=body, headers=headers)
+            if decided.status_code != 201:
+                return False
+            if decided.json()["outcome"] != "approve":
+                return True
+            approved += 1
+            accepted = await client.post(
+                f"/applications/{body['application_id']}/accept",
+                headers={**headers, "Idempotency-Key": f"acc-{body['application_id']}"},
+            )
+            return accepted.status_code == 201
+
+        count = min(len(bodies) - 20, int(args.rate * args.seconds))
+        samples, wall, failures = await open_loop(args.rate, count, apply_flow)
+        results.append(Result(
+            "http apply→decision→accept→disbursal", args.database, count,
+            percentile(samples, 0.5) * 1000, percentile(samples, 0.99) * 1000, count / wall, 0.0,
+            f"offered {args.rate}/s, {args.workers} worker(s); {approved:,} accepted and paid out, "
+            f"{failures} failed",
+        ))
+        checkout_headers = {"X-API-Key": key}
+
+        async def authorise(index: int) -> bool:
+            line = line_ids[index % len(line_ids)]
+            response = await client.post(
+                f"/lines/{line}/authorisations",
+                json={"order_id": f"order-{index}", "amount_minor": 100},
+                headers={**checkout_headers, "Idempotency-Key": f"auth-{index}"},
+            )
+            return response.status_code == 201
+
+        count = int(args.checkout_rate * args.seconds)
+        samples, wall, failures = await open_loop(args.checkout_rate, count, authorise)
+        results.append(Result(
+            "http checkout authorisation", args.database, count,
+            percentile(samples, 0.5) * 1000, percentile(samples, 0.99) * 1000, count / wall, 0.0,
+            f"offered {args.checkout_rate}/s, {args.workers} worker(s); {failures} failed",
+        ))
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--database", default="sqlite")
+    parser.add_argument("--rate", type=float, default=200)
+    parser.add_argument("--checkout-rate", type=float, default=500)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+    customers = int(args.rate * args.seconds) + 40
+    settings, bodies, line_ids, key = prepare(args.database, customers, line_count=2_000)
+    server = start_server(settings, args.port, args.workers)
+    try:
+        results = asyncio.run(run_load(args, args.port, bodies, line_ids, key))
+        peak = server_peak_mib(server)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    for item in results:
+        item.peak_memory_mib = peak
+    emit(results)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    main()
