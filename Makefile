@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/puhui demo --no-serve
+	$(BIN)/puhui demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

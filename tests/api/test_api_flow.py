@@ -4,10 +4,18 @@ verifies. Runs on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
 
+from puhui.api.idempotency import request_hash_of
+from puhui.api.routes.common import now
 from puhui.batch.verify import verify
+from puhui.storage.access_repository import AccessRepository
+from puhui.storage.calendar_repository import CalendarRepository
+from puhui.storage.uow import SqlUnitOfWork
 from tests.api.conftest import Server, application_body
+from tests.unit.credit.doubles import ON
 
 
 def apply_and_accept(server: Server, client: httpx.Client, application_id: str) -> int:
@@ -177,3 +185,66 @@ def test_bad_input_gets_a_problem_never_a_server_error(server: Server) -> None:
     assert cases[0].json()["code"] == "malformed_request"
     assert cases[4].status_code == 404
     assert "register the customer" in cases[4].json()["detail"]
+
+
+def test_an_offer_cannot_be_accepted_once_consent_to_data_use_is_withdrawn(
+    server: Server,
+) -> None:
+    borrower = server.client("borrower")
+    decided = borrower.post("/applications", json=application_body(server.applicant, "W-1"))
+    assert decided.json()["outcome"] == "approve"
+    consents = borrower.get(f"/customers/{server.applicant}/consents").json()
+    data_use = next(c for c in consents if c["purpose"] == "data_use")
+    borrower.delete(f"/customers/{server.applicant}/consents/{data_use['consent_id']}")
+    refused = borrower.post("/applications/W-1/accept", headers={"Idempotency-Key": "w"})
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "consent_required"
+    assert server.client("admin").get("/loans").json()["items"] == []
+
+
+def test_a_chunked_body_over_the_limit_is_refused(server: Server) -> None:
+    def chunks():  # no Content-Length: the server must count
+        for _ in range(80):
+            yield b" " * 1024
+
+    response = server.client("admin").post(
+        "/applications", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert response.json()["code"] == "body_too_large"
+
+
+def test_a_payment_during_end_of_day_is_refused_for_now_and_the_same_key_works_after(
+    server: Server,
+) -> None:
+    admin = server.client("admin")
+    loan_id = apply_and_accept(server, admin, "E-1")
+    with SqlUnitOfWork(server.database) as uow:
+        CalendarRepository(uow.connection).mark_running(ON)
+        uow.commit()
+    body = {"amount_minor": 5_000}
+    busy = admin.post(f"/loans/{loan_id}/repayments", json=body, headers={"Idempotency-Key": "e"})
+    assert busy.status_code == 503
+    assert busy.json()["code"] == "end_of_day_in_progress"
+    assert int(busy.headers["Retry-After"]) > 0
+    with SqlUnitOfWork(server.database) as uow:
+        CalendarRepository(uow.connection).mark_running(None)
+        uow.commit()
+    paid = admin.post(f"/loans/{loan_id}/repayments", json=body, headers={"Idempotency-Key": "e"})
+    assert paid.status_code == 201, paid.text
+
+
+def test_a_claim_left_by_a_dead_process_is_taken_over_by_the_retry(server: Server) -> None:
+    admin = server.client("admin")
+    loan_id = apply_and_accept(server, admin, "S-1")
+    body = {"amount_minor": 5_000}
+    route = f"repay {loan_id}"
+    stale = now() - timedelta(minutes=5)
+    with server.database.begin() as connection:  # what a crash between claim and work leaves
+        AccessRepository(connection).start_idempotent(
+            "user:admin", "s", request_hash_of(route, body), stale, stale_before=stale
+        )
+    paid = admin.post(f"/loans/{loan_id}/repayments", json=body, headers={"Idempotency-Key": "s"})
+    assert paid.status_code == 201, paid.text
+    events = admin.get(f"/loans/{loan_id}/transactions").json()
+    assert [e["amount_minor"] for e in events if e["kind"] == "repayment"] == [5_000]

@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 
+from puhui.api.routes.common import now
 from puhui.lines import service as lines
 from puhui.lines.responsible import BorrowerFacts
 from puhui.loans import service as loans
+from puhui.security.consent import Purpose
 from puhui.storage.uow import SqlUnitOfWork
 from tests.api.conftest import PARTNER, Server, application_body
 from tests.unit.credit.doubles import ON
@@ -113,10 +115,11 @@ def _setup(server: Server) -> dict[str, Any]:
             product_code="cash-instalment",
             principal_minor=500_000,
             as_of=ON,
-            borrower_ref="someone-else",
+            borrower_ref=f"applicant-{server.applicant + 1}",
             idempotency_key="partner-loan",
             funder=PARTNER,
         )
+        uow.customers.add_consent(server.applicant + 1, Purpose.DATA_SHARING, "partner", now())
         uow.commit()
     return {"loan": loan["loan_id"], "line": line.line_id, "partner_loan": partner_loan}
 
@@ -229,3 +232,21 @@ def httpx_borrower(server: Server, login: str) -> Any:
     return httpx.Client(
         base_url=server.url + "/api/v1", headers={"Authorization": f"Bearer {token}"}
     )
+
+
+def test_a_partner_bank_stops_seeing_a_loan_when_the_borrower_withdraws_sharing(
+    server: Server,
+) -> None:
+    ids = _setup(server)
+    bank = server.client("partner_bank")
+    assert bank.get(f"/loans/{ids['partner_loan']}").status_code == 200
+    ops = server.client("operations")
+    customer = server.applicant + 1
+    sharing = next(
+        c
+        for c in ops.get(f"/customers/{customer}/consents").json()
+        if c["purpose"] == "data_sharing"
+    )
+    assert ops.delete(f"/customers/{customer}/consents/{sharing['consent_id']}").status_code == 200
+    assert bank.get(f"/loans/{ids['partner_loan']}").status_code == 404
+    assert bank.get("/loans").json()["items"] == []

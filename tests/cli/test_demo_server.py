@@ -40,11 +40,16 @@ def free_port() -> int:
 def test_demo_then_serve_and_no_personal_data_in_any_log(tmp_path: Path) -> None:
     demo = subprocess.run(
         [PUHUI, "demo", "--no-serve", "--loans", "150", "--history", "2000", "--days", "40"],
-        capture_output=True, text=True, cwd=tmp_path, timeout=600, check=False,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=600,
+        check=False,
         env={**os.environ, "COLUMNS": "200"},
     )
     assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
-    assert "puhui-admin-demo" in demo.stdout and "phk_" in demo.stdout
+    assert "puhui-admin-demo" in demo.stdout
+    assert "phk_" in demo.stdout
     assert (tmp_path / "puhui-demo.env").stat().st_mode & 0o077 == 0  # secrets: owner only
 
     port = free_port()
@@ -52,7 +57,9 @@ def test_demo_then_serve_and_no_personal_data_in_any_log(tmp_path: Path) -> None
     with server_log.open("w") as sink:
         server = subprocess.Popen(
             [PUHUI, "serve", "--env-file", "puhui-demo.env", "--port", str(port)],
-            cwd=tmp_path, stdout=sink, stderr=subprocess.STDOUT,
+            cwd=tmp_path,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
         )
         try:
             base = f"http://127.0.0.1:{port}"
@@ -77,7 +84,8 @@ def test_demo_then_serve_and_no_personal_data_in_any_log(tmp_path: Path) -> None
             customer = created.json()["customer_id"]
             assert api.get(f"/customers/{customer}").json()["personal"]["phone"] == PLANTED["phone"]
             assert api.post("/customers", json={**PLANTED, "phone": "not-a-phone"}).status_code in (
-                400, 422
+                400,
+                422,
             )
             listed = api.get("/customers", params={"limit": 200})
             assert listed.status_code == 200

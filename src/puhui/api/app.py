@@ -26,8 +26,9 @@ SECURITY_HEADERS = {
 
 
 class LimitsAndHeaders:
-    """Refuses bodies over the size limit (by Content-Length) and adds the security headers to
-    every response. Plain ASGI, not BaseHTTPMiddleware: that one cost a millisecond a request."""
+    """Refuses bodies over the size limit (by Content-Length, or counted when sent chunked) and
+    adds the security headers to every response. Plain ASGI, not BaseHTTPMiddleware: that one
+    cost a millisecond a request."""
 
     def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
         self.app = app
@@ -40,13 +41,27 @@ class LimitsAndHeaders:
             return
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
-            response = problem(
-                413,
-                "body_too_large",
-                f"the request body is over {self.max_body_bytes} bytes; send less",
-            )
-            await self._with_headers(response, scope, receive, send)
+            await self._with_headers(self._too_large(), scope, receive, send)
             return
+
+        if length is None:  # a body without Content-Length (chunked): read it here, counted
+            chunks: list[Message] = []
+            received = 0
+            while True:
+                message = await receive()
+                chunks.append(message)
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    await self._with_headers(self._too_large(), scope, receive, send)
+                    return
+                if message["type"] != "http.request" or not message.get("more_body", False):
+                    break
+            replay = iter(chunks)
+
+            async def replayed() -> Message:
+                return next(replay, None) or await receive()
+
+            receive = replayed
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -57,6 +72,13 @@ class LimitsAndHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+    def _too_large(self) -> Response:
+        return problem(
+            413,
+            "body_too_large",
+            f"the request body is over {self.max_body_bytes} bytes; send less",
+        )
 
     async def _with_headers(
         self, response: Response, scope: Scope, receive: Receive, send: Send

@@ -4,8 +4,11 @@ The first request with a key claims it (a committed `in_flight` record), runs, a
 response in the same transaction as the money it moved. A replay with the same body gets that
 response back (header `Idempotent-Replayed: true`); the same key with a different body is
 refused (409 `idempotency_key_reused`); a replay while the first is still running gets 409
-`request_in_flight` with Retry-After. A domain refusal is stored and replayed like a success; an
-unexpected failure releases the claim so the caller can retry with the same key.
+`request_in_flight` with Retry-After. A domain refusal is stored and replayed like a success;
+a refusal that says "later" (end-of-day running) and an unexpected failure release the claim,
+so the caller can retry with the same key (503 with Retry-After for the former). A claim left
+`in_flight` by a process that died is taken over after two minutes: the money and the stored
+answer commit together, so an unanswered claim means no money moved.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi.responses import JSONResponse
@@ -25,10 +28,22 @@ from puhui.security.roles import Principal
 from puhui.storage.access_repository import AccessRepository, IdempotencyRecord
 
 MAX_KEY_LENGTH = 200
+RETRY_AFTER_S = 5
+STALE_CLAIM = timedelta(minutes=2)  # a claim this old with no answer died with its process
+
+
+class _Retry(Exception):
+    """A refusal that says "try again later": not stored, the claim is released."""
+
+    def __init__(self, error: PuhuiError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
 Operation = Callable[[Any], tuple[int, dict[str, Any]]]
 
 
-def _hash(route: str, body: Any) -> str:
+def request_hash_of(route: str, body: Any) -> str:
     return hashlib.sha256(
         f"{route}\n{json.dumps(body, sort_keys=True, default=str)}".encode()
     ).hexdigest()
@@ -91,11 +106,11 @@ def run_idempotent(
     None; its response is stored right after it returns.
     """
     key = _check(key)
-    request_hash = _hash(route, body)
+    request_hash = request_hash_of(route, body)
     now = datetime.now(UTC).replace(tzinfo=None)
     with rt.engine.begin() as connection:  # the claim: its own short transaction
         claimed = AccessRepository(connection).start_idempotent(
-            principal.subject, key, request_hash, now
+            principal.subject, key, request_hash, now, stale_before=now - STALE_CLAIM
         )
     if not claimed:
         with rt.engine.connect() as connection:
@@ -113,6 +128,8 @@ def run_idempotent(
                 status, result = operation(uow)
             except PuhuiError as error:
                 uow.rollback()
+                if error.retryable:
+                    raise _Retry(error) from None
                 status = status_for(error)
                 response = problem(status, error.code, error.message)
                 uow.access.finish_idempotent(
@@ -125,10 +142,14 @@ def run_idempotent(
             )
             uow.commit()
             return JSONResponse(result, status_code=status)
-    except BaseException:
-        with rt.unit_of_work() as uow:
-            uow.access.forget_idempotent(principal.subject, key)
-            uow.commit()
+    except BaseException as failure:
+        with rt.engine.begin() as connection:
+            AccessRepository(connection).forget_idempotent(principal.subject, key)
+        if isinstance(failure, _Retry):
+            later = failure.error
+            raise ApiProblem(
+                503, later.code, later.message, headers={"Retry-After": str(RETRY_AFTER_S)}
+            ) from None
         raise
 
 
@@ -138,6 +159,8 @@ def _run_alone(rt: Runtime, principal: Principal, key: str, operation: Operation
         response = JSONResponse(result, status_code=status)
         text = json.dumps(result, default=str)
     except PuhuiError as error:
+        if error.retryable:
+            raise _Retry(error) from None
         status = status_for(error)
         response = problem(status, error.code, error.message)
         text = bytes(response.body).decode()

@@ -308,7 +308,7 @@ class EodIn(Body):
 
 
 class ActivateModelIn(Body):
-    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_-][A-Za-z0-9._-]*$")
 
 
 Json = dict[str, Any]

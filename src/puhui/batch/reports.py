@@ -110,8 +110,8 @@ def _ratios(
         ratios.append(
             Ratio(
                 "largest borrower balance",
-                f"{largest / 100:,.2f}",
-                f"{int(cap) / 100:,.2f}",
+                f"{Decimal(largest).scaleb(-2):,.2f}",
+                f"{Decimal(int(cap)).scaleb(-2):,.2f}",
                 largest <= int(cap),
             )
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import time
 from datetime import date
@@ -149,11 +150,13 @@ def write_demo_settings(path: Path, url: str, demo: DemoSettings, history: int) 
         "PUHUI_POPULATION_SIZE": str(max(history + demo.loans, 1)),
         "PUHUI_NET_ASSETS_MINOR": str(OPENING_CAPITAL_MINOR),
     }
-    path.write_text(
-        "# written by `puhui demo`: the demo server's settings and secrets (keep private)\n"
-        + "".join(f"{key}={value}\n" for key, value in values.items())
-    )
-    path.chmod(0o600)
+    path.unlink(missing_ok=True)
+    descriptor = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)  # private from birth
+    with os.fdopen(descriptor, "w") as file:
+        file.write(
+            "# written by `puhui demo`: the demo server's settings and secrets (keep private)\n"
+            + "".join(f"{key}={value}\n" for key, value in values.items())
+        )
     return ApiSettings.from_environment(values)
 
 

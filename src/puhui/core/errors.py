@@ -11,6 +11,7 @@ class PuhuiError(Exception):
     """Base of all expected puhui errors; `code` is stable across releases."""
 
     code: str = "puhui_error"
+    retryable: bool = False  # the same request may succeed later unchanged (e.g. during EOD)
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

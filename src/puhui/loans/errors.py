@@ -29,6 +29,13 @@ class BusinessDateClosed(PuhuiError):
     code = "business_date_closed"
 
 
+class EndOfDayInProgress(BusinessDateClosed):
+    """End-of-day is running: the same request will succeed once it has finished."""
+
+    code = "end_of_day_in_progress"
+    retryable = True
+
+
 class DuplicateEvent(Conflict):
     code = "idempotency_key_reused"
 
@@ -47,3 +54,4 @@ class ReversalBlocked(PuhuiError):
 
 class EndOfDayRunning(PuhuiError):
     code = "end_of_day_running"
+    retryable = True

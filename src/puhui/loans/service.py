@@ -25,6 +25,7 @@ from puhui.loans.accounting import loan_entry
 from puhui.loans.errors import (
     BusinessDateClosed,
     DuplicateEvent,
+    EndOfDayInProgress,
     NothingToReverse,
     ReversalBlocked,
 )
@@ -51,7 +52,7 @@ def check_business_date(calendar: BusinessCalendar, as_of: date) -> None:
     """Refuse events dated in a closed business day or while end-of-day is running."""
     running = calendar.eod_running()
     if running is not None:
-        raise BusinessDateClosed(
+        raise EndOfDayInProgress(
             f"end of day for {running} is running or was interrupted; let it finish "
             f"(`puhui eod --date {running}`) and retry"
         )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from puhui.core.errors import InvalidInput, NotFound
+from puhui.core.errors import Conflict, InvalidInput, NotFound
 from puhui.security.consent import ConsentRecord, Purpose
 from puhui.security.credentials import hash_password
 from puhui.security.personal_data import PERSONAL_FIELDS, Field, KeyRing, mask
@@ -41,6 +41,7 @@ class CustomerStore(Protocol):
         password_hash: str | None = None,
     ) -> int: ...
     def get(self, customer_id: int) -> Any: ...
+    def login_taken(self, login: str) -> bool: ...
     def consents(self, customer_id: int) -> list[ConsentRecord]: ...
     def add_consent(self, customer_id: int, purpose: Purpose, scope: str, now: datetime) -> int: ...
     def withdraw_consent(self, customer_id: int, consent_id: int, now: datetime) -> bool: ...
@@ -86,6 +87,8 @@ def register_customer(
     check_personal(personal)
     if (login is None) != (password is None):
         raise InvalidInput("give both a login and a password for the applicant pages, or neither")
+    if login is not None and store.login_taken(login):
+        raise Conflict(f"the login {login!r} is taken; choose another")
     return store.add(
         kind=kind,
         sealed={f: keyring.seal(f, personal[f]) for f in PERSONAL_FIELDS},

@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from puhui.storage.driver import Driver
-from puhui.storage.tables import api_keys, idempotency_records, staff_users
+from puhui.storage.tables import api_keys, staff_users
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +99,11 @@ class AccessRepository:
         )
         return None if row is None else IdempotencyRecord(row[0], row[1], row[2], row[3])
 
-    def start_idempotent(self, principal: str, key: str, request_hash: str, now: datetime) -> bool:
-        """Claim the key; False if another request holds (or held) it."""
+    def start_idempotent(
+        self, principal: str, key: str, request_hash: str, now: datetime, *, stale_before: datetime
+    ) -> bool:
+        """Claim the key; False if another request holds (or held) it. A claim still in flight
+        from before `stale_before` (its process died) is taken over by the same request."""
         cursor = self._driver.raw_cursor()
         try:
             cursor.execute(
@@ -109,6 +112,21 @@ class AccessRepository:
                     "created_at) VALUES (?, ?, ?, 'in_flight', ?) ON CONFLICT DO NOTHING"
                 ),
                 (principal, key, request_hash, self._driver.moment(now)),
+            )
+            if cursor.rowcount == 1:
+                return True
+            cursor.execute(
+                self._driver.translate(
+                    "UPDATE idempotency_records SET created_at = ? WHERE principal = ? AND key = ? "
+                    "AND request_hash = ? AND state = 'in_flight' AND created_at < ?"
+                ),
+                (
+                    self._driver.moment(now),
+                    principal,
+                    key,
+                    request_hash,
+                    self._driver.moment(stale_before),
+                ),
             )
             return bool(cursor.rowcount == 1)
         finally:
@@ -122,11 +140,9 @@ class AccessRepository:
         )
 
     def forget_idempotent(self, principal: str, key: str) -> None:
-        """Release a claim whose request failed unexpectedly, so the caller may retry it."""
-        self._connection.execute(
-            sa.delete(idempotency_records).where(
-                idempotency_records.c.principal == principal,
-                idempotency_records.c.key == key,
-                idempotency_records.c.state == "in_flight",
-            )
+        """Release a claim whose request failed or must be retried, so the caller may retry."""
+        self._driver.run(
+            "DELETE FROM idempotency_records WHERE principal = ? AND key = ? "
+            "AND state = 'in_flight'",
+            (principal, key),
         )

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from puhui.security.consent import ConsentRecord, Purpose
 from puhui.security.personal_data import PERSONAL_FIELDS, Field
-from puhui.storage.tables import consents, customers, personal_data_reads
+from puhui.storage.tables import consents, customers, personal_data_reads, staff_users
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +99,19 @@ class CustomerRepository:
             sa.select(customers).where(customers.c.login == login)
         ).first()
         return None if row is None else self._customer(row)
+
+    def login_taken(self, login: str) -> bool:
+        """A borrower or a staff user signs in with this name already."""
+        return (
+            self._connection.execute(
+                sa.select(customers.c.id).where(customers.c.login == login)
+            ).first()
+            is not None
+            or self._connection.execute(
+                sa.select(staff_users.c.id).where(staff_users.c.username == login)
+            ).first()
+            is not None
+        )
 
     def page(self, *, after_id: int, limit: int) -> list[SealedCustomer]:
         rows = self._connection.execute(

@@ -52,7 +52,7 @@ class Driver:
 
     def moment(self, value: dt.datetime) -> Any:
         """A DATETIME parameter: text as SQLAlchemy writes it for SQLite, a datetime for PG."""
-        return value if self.postgres else value.isoformat(sep=" ")
+        return value if self.postgres else value.strftime("%Y-%m-%d %H:%M:%S.%f")
 
     def date(self, value: date | None) -> Any:
         """A DATE parameter: ISO text for SQLite (explicitly), a date for PostgreSQL."""

@@ -195,9 +195,13 @@ class LineRepository:
         )
         return (*fixed, *self._scalar_values(line), idempotency_key)
 
-    def get(self, line_id: int, *, on: date, orders: Iterable[str] = ()) -> CreditLine:
-        """The line, locked for this transaction, with the orders an operation may touch."""
-        sql = _SELECT + " WHERE id = ?" + (" FOR UPDATE" if self._driver.postgres else "")
+    def get(
+        self, line_id: int, *, on: date, orders: Iterable[str] = (), lock: bool = True
+    ) -> CreditLine:
+        """The line, locked for this transaction (unless `lock=False`, for pages that only
+        show it), with the orders an operation may touch."""
+        locking = lock and self._driver.postgres
+        sql = _SELECT + " WHERE id = ?" + (" FOR UPDATE" if locking else "")
         row = self._driver.one(sql, (line_id,))
         if row is None:
             raise LineNotFound(f"no credit line {line_id}; check the line id")

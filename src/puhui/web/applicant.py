@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from puhui.api.routes.applications import accept_for
 from puhui.api.routes.auth import authenticate
 from puhui.api.routes.common import now
 from puhui.api.schemas import Id
@@ -19,8 +20,7 @@ from puhui.api.views import decision_view, line_view
 from puhui.compliance.reviews import request_review
 from puhui.core.errors import InvalidInput, NotFound, PuhuiError
 from puhui.credit.application import Application
-from puhui.credit.service import accept_offer, borrower_ref, decide_application, find_decision
-from puhui.credit.strategy import borrower_cap
+from puhui.credit.service import borrower_ref, decide_application, find_decision
 from puhui.lines import service as lines
 from puhui.lines.conversion import quote_conversion
 from puhui.loans.products import shipped_catalog
@@ -52,7 +52,9 @@ def _yuan(text: str) -> int:
         value = Decimal(text.strip())
     except InvalidOperation:
         raise InvalidInput(f"{text!r} is not an amount; write it in yuan, e.g. 3000") from None
-    if value <= 0 or value > 10**9 or value != value.quantize(Decimal("0.01")):
+    if not value.is_finite() or value <= 0 or value > 10**9:
+        raise InvalidInput("the amount must be a positive number of yuan, e.g. 3000")
+    if value != value.quantize(Decimal("0.01")):
         raise InvalidInput("the amount must be positive, in yuan with at most 2 decimals")
     return int(value * 100)
 
@@ -120,6 +122,7 @@ def submit_application(
         customer_id = principal.customer_id
         decider = rt.decider()
         with rt.unit_of_work() as uow:
+            uow.events.lock_key(f"application:{application_id}")  # a double submit waits
             found = uow.decisions.find(application_id)
             if found is not None:
                 if found[0].applicant_id != customer_id:
@@ -197,9 +200,7 @@ def accept(
         check_csrf(request, csrf)
         _own_decision(request, principal, application_id)
         with rt.unit_of_work() as uow:
-            as_of = rt.business_date(uow)
-            cap = borrower_cap(uow.profile, rt.lender, is_merchant=False, on=as_of)
-            accepted = accept_offer(uow, application_id=application_id, as_of=as_of, cap_minor=cap)
+            accepted, _day = accept_for(uow, rt, principal, application_id)
             uow.commit()
     except Forbidden as error:
         return error_page(request, error, 403)
@@ -245,7 +246,7 @@ def account(request: Request) -> Response:
         loans = uow.browse.loans(after_id=0, limit=100, borrower_ref=reference)
         held = []
         for line_id in uow.browse.lines_of(reference):
-            line = uow.lines.get(line_id, on=day)
+            line = uow.lines.get(line_id, on=day, lock=False)
             options = []
             if line.statement_due_minor > 0:
                 for periods in CONVERSION_PERIODS:

@@ -75,7 +75,8 @@ def login(
         return render(request, "console/login.html", status_code=429, failed=error.message)
     if principal.role is Role.BORROWER:
         return sign_in_response(request, principal, "/me")
-    return sign_in_response(request, principal, "/console")
+    home = "/console" if principal.has("reports:read") else "/console/loans"
+    return sign_in_response(request, principal, home)
 
 
 @router.post("/logout")
@@ -185,7 +186,7 @@ def line_page(request: Request, line_id: Id) -> Response:
         with rt.unit_of_work() as uow:
             check_line_visible(uow, principal, line_id)
             day = rt.business_date(uow)
-            view = line_view(uow.lines.get(line_id, on=day), day)
+            view = line_view(uow.lines.get(line_id, on=day, lock=False), day)
             statements = uow.lines.statements(line_id)
         return render(request, "console/line.html", line=view, statements=statements)
 

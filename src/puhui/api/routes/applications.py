@@ -3,6 +3,7 @@ accept the offer (books the loan and pays it out, idempotently), ask for a human
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -11,6 +12,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from puhui.api.auth import Caller, needs, runtime
 from puhui.api.idempotency import run_idempotent
 from puhui.api.routes.common import decode_id_cursor, encode_cursor, now, own_customer
+from puhui.api.runtime import Runtime
 from puhui.api.schemas import (
     MAX_ID,
     AcceptanceOut,
@@ -25,9 +27,15 @@ from puhui.compliance.reviews import request_review
 from puhui.core.errors import NotFound
 from puhui.credit.application import Application
 from puhui.credit.decision import DecisionRecord
-from puhui.credit.service import accept_offer, borrower_ref, decide_application, find_decision
+from puhui.credit.service import (
+    Acceptance,
+    accept_offer,
+    borrower_ref,
+    decide_application,
+    find_decision,
+)
 from puhui.credit.strategy import borrower_cap
-from puhui.security.consent import Purpose, live_purposes
+from puhui.security.consent import Purpose, live_purposes, require_consent
 from puhui.security.roles import Principal
 from puhui.storage.uow import SqlUnitOfWork
 
@@ -63,36 +71,36 @@ def apply(
             raise NotFound(f"no customer {body.customer_id}; register the customer first")
         moment = now()
         consents = live_purposes(uow.customers.consents(body.customer_id), moment)
+        uow.events.lock_key(f"application:{body.application_id}")  # a concurrent retry waits
         existing = uow.decisions.find(body.application_id)
-        submitted_at = existing[1].submitted_at if existing else moment
-        business_date = existing[1].business_date if existing else rt.business_date(uow)
-        application = Application(
-            application_id=body.application_id,
-            applicant_id=body.customer_id,
-            product_code=body.product_code,
-            amount_minor=body.amount_minor,
-            periods=body.periods,
-            business_date=business_date,
-            submitted_at=submitted_at,
-            kind=customer.kind,
-            age=body.age,
-            occupation=body.occupation,
-            city_tier=body.city_tier,
-            declared_monthly_income_minor=body.declared_monthly_income_minor,
-            consent_bureau=Purpose.BUREAU_QUERY in consents,
-            consent_data_use=Purpose.DATA_USE in consents,
-        )
-        if existing is not None and existing[1].fingerprint() != application.fingerprint():
-            # consent changed since: still the same application if the body is the same
-            application = existing[1] if _same_body(existing[1], application) else application
+        if existing is not None and _same_body(existing[1], body):
+            application = existing[1]  # a retry: the stored application, as first decided
+        else:
+            application = Application(
+                application_id=body.application_id,
+                applicant_id=body.customer_id,
+                product_code=body.product_code,
+                amount_minor=body.amount_minor,
+                periods=body.periods,
+                business_date=rt.business_date(uow),
+                submitted_at=moment,
+                kind=customer.kind,
+                age=body.age,
+                occupation=body.occupation,
+                city_tier=body.city_tier,
+                declared_monthly_income_minor=body.declared_monthly_income_minor,
+                consent_bureau=Purpose.BUREAU_QUERY in consents,
+                consent_data_use=Purpose.DATA_USE in consents,
+            )
         record = decide_application(uow, decider, application)
         uow.commit()
     return decision_view(record)
 
 
-def _same_body(stored: Application, new: Application) -> bool:
+def _same_body(stored: Application, body: ApplicationIn) -> bool:
+    """The request repeats the stored application (consents may have changed since: a retry
+    still gets the first decision, not a conflict)."""
     keys = (
-        "applicant_id",
         "product_code",
         "amount_minor",
         "periods",
@@ -101,7 +109,9 @@ def _same_body(stored: Application, new: Application) -> bool:
         "city_tier",
         "declared_monthly_income_minor",
     )
-    return all(getattr(stored, k) == getattr(new, k) for k in keys)
+    return stored.applicant_id == body.customer_id and all(
+        getattr(stored, key) == getattr(body, key) for key in keys
+    )
 
 
 @router.get("/applications", response_model=DecisionPage)
@@ -143,6 +153,21 @@ def get_application(
         return decision_view(_visible_decision(uow, principal, application_id))
 
 
+def accept_for(
+    uow: SqlUnitOfWork, rt: Runtime, principal: Principal, application_id: str
+) -> tuple[Acceptance, date]:
+    """Accept an offer the caller may see: the customer must still consent to the use of his
+    data, and the per-borrower cap of his kind (consumer or merchant) is checked again."""
+    record = _visible_decision(uow, principal, application_id)
+    as_of = rt.business_date(uow)
+    if record.offer is not None:  # a decline is refused below as having no offer: clearer
+        require_consent(uow.customers.consents(record.applicant_id), Purpose.DATA_USE, now())
+    customer = uow.customers.get(record.applicant_id)
+    is_merchant = customer is not None and customer.kind == "merchant"
+    cap = borrower_cap(uow.profile, rt.lender, is_merchant=is_merchant, on=as_of)
+    return accept_offer(uow, application_id=application_id, as_of=as_of, cap_minor=cap), as_of
+
+
 @router.post("/applications/{application_id}/accept", response_model=AcceptanceOut)
 def accept(
     application_id: str,
@@ -154,16 +179,7 @@ def accept(
     rt = runtime(request)
 
     def operation(uow: SqlUnitOfWork) -> tuple[int, dict[str, Any]]:
-        record = _visible_decision(uow, principal, application_id)
-        as_of = rt.business_date(uow)
-        is_merchant = uow.customers.get(record.applicant_id)
-        cap = borrower_cap(
-            uow.profile,
-            rt.lender,
-            is_merchant=is_merchant is not None and is_merchant.kind == "merchant",
-            on=as_of,
-        )
-        accepted = accept_offer(uow, application_id=application_id, as_of=as_of, cap_minor=cap)
+        accepted, as_of = accept_for(uow, rt, principal, application_id)
         return 201, {
             "application_id": application_id,
             "loan_id": accepted.loan_id,

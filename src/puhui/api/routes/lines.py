@@ -54,7 +54,7 @@ def get_line(line_id: Id, request: Request, principal: Reader) -> dict[str, Any]
     with rt.unit_of_work() as uow:
         check_line_visible(uow, principal, line_id)
         day = rt.business_date(uow)
-        return line_view(uow.lines.get(line_id, on=day), day)
+        return line_view(uow.lines.get(line_id, on=day, lock=False), day)
 
 
 @router.get("/lines/{line_id}/statements", response_model=list[dict[str, Any]])
@@ -77,7 +77,7 @@ def conversion_quote(
     with rt.unit_of_work() as uow:
         check_line_visible(uow, principal, line_id)
         day = rt.business_date(uow)
-        line = uow.lines.get(line_id, on=day)
+        line = uow.lines.get(line_id, on=day, lock=False)
     principal_minor = amount_minor or line.statement_due_minor
     if principal_minor <= 0:
         raise NotFound(f"line {line_id} has no statement balance to convert; name amount_minor")

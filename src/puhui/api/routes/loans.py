@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 
 from puhui.api.auth import needs, runtime
 from puhui.api.idempotency import run_idempotent
-from puhui.api.routes.common import decode_id_cursor, encode_cursor, visible_borrower
+from puhui.api.routes.common import decode_id_cursor, encode_cursor, now, visible_borrower
 from puhui.api.schemas import (
     EventOut,
     Id,
@@ -31,7 +31,9 @@ from puhui.api.schemas import (
 from puhui.api.views import event_view, loan_view
 from puhui.core.errors import InvalidInput, NotFound
 from puhui.loans import service as loans
+from puhui.security.consent import Purpose, live_purposes
 from puhui.security.roles import Principal, Role
+from puhui.storage.decision_repository import applicant_of
 from puhui.storage.uow import SqlUnitOfWork
 
 router = APIRouter(tags=["loans"])
@@ -39,11 +41,21 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 Reader = Annotated[Principal, Depends(needs("loans:read"))]
 
 
+def shared_with_partner(uow: SqlUnitOfWork, borrower_ref: str) -> bool:
+    """A partner bank sees a borrower's loan only while the borrower consents to sharing."""
+    customer_id = applicant_of(borrower_ref)
+    if customer_id is None:
+        return False
+    return Purpose.DATA_SHARING in live_purposes(uow.customers.consents(customer_id), now())
+
+
 def check_loan_visible(uow: SqlUnitOfWork, principal: Principal, loan_id: Id) -> str:
     """The loan's borrower reference, or 404 if the caller may not see the loan."""
     owner = uow.browse.loan_owner(loan_id)
     own = visible_borrower(principal)
     if owner is None or not principal.may_see_funder(owner[1]) or own not in (None, owner[0]):
+        raise NotFound(f"no loan {loan_id}; check the id")
+    if principal.role is Role.PARTNER_BANK and not shared_with_partner(uow, owner[0]):
         raise NotFound(f"no loan {loan_id}; check the id")
     return owner[0]
 
@@ -70,6 +82,10 @@ def list_loans(
             borrower_ref=own or borrower,
             funder=principal.funder if principal.role is Role.PARTNER_BANK else None,
         )
+        if principal.role is Role.PARTNER_BANK:  # only borrowers who consent to sharing
+            shared = [r for r in rows if shared_with_partner(uow, r.borrower_ref)]
+        else:
+            shared = rows
     items = [
         LoanSummary(
             loan_id=r.loan_id,
@@ -82,7 +98,7 @@ def list_loans(
             days_past_due=r.days_past_due,
             delinquency_bucket=r.delinquency_bucket,
         )
-        for r in rows
+        for r in shared
     ]
     last = rows[-1].loan_id if len(rows) == limit else None
     return LoanPage(items=items, next_cursor=encode_cursor(last))

@@ -95,11 +95,14 @@ def activate_model(
 ) -> dict[str, Any]:
     root = _models_root(request)
     directory = None if root is None else root / body.name
-    if directory is None or not directory.is_dir():
+    if directory is None or directory.parent != root or not directory.is_dir():
         raise NotFound(
             f"no model {body.name!r}; GET /models lists the models that can be activated"
         )
-    runtime(request).activate(model=directory)
+    try:
+        runtime(request).activate(model=directory)
+    except OSError as error:
+        raise InvalidInput(f"model {body.name!r} cannot be read ({error.strerror})") from None
     return {"active_model": body.name}
 
 
