@@ -93,7 +93,7 @@ def test_apply_offer_accept_then_the_operator_sees_the_loan(server: Server, page
     shoot(operator, "console-loan")
     operator.goto(server.url + "/console?lang=en")
     expect(operator.locator("h1")).to_contain_text("Dashboard")
-    operator.wait_for_function("document.getElementById('chart-funnel').dataset.drawn === '1'")
+    expect(operator.locator("#chart-funnel[data-drawn='1']")).to_be_attached()
     shoot(operator, "console-dashboard")
 
 

@@ -39,12 +39,14 @@ class LimitsAndHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        length = dict(scope["headers"]).get(b"content-length")
+        headers = dict(scope["headers"])
+        length = headers.get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
             await self._with_headers(self._too_large(), scope, receive, send)
             return
 
-        if length is None:  # a body without Content-Length (chunked): read it here, counted
+        if length is None and b"chunked" in headers.get(b"transfer-encoding", b"").lower():
+            # a body without Content-Length: read it here, counting, before the app sees it
             chunks: list[Message] = []
             received = 0
             while True:
