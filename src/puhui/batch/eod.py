@@ -26,7 +26,8 @@ from puhui.batch.eod_chunk import DaySummary, process_chunk
 from puhui.compliance.profile import JurisdictionProfile
 from puhui.loans.errors import BusinessDateClosed, EndOfDayRunning
 from puhui.storage.calendar_repository import CalendarRepository
-from puhui.storage.tables import eod_chunks, eod_runs, loans
+from puhui.storage.tables import delinquency_snapshots, eod_chunks, eod_runs, loans
+from puhui.storage.types import EpochDay
 
 DEFAULT_CHUNK_SIZE = 100_000
 MAX_CATCH_UP_DAYS = 3_660
@@ -119,6 +120,26 @@ def _start_day(connection: sa.Connection, day: date, chunk_size: int) -> tuple[i
     return chunk_size, list(range(low - low % chunk_size, high + 1, chunk_size))
 
 
+def snapshot_delinquency(connection: sa.Connection, month_end: date) -> None:
+    """The month-end picture roll rates are made of: every live loan's bucket, and the loans
+    charged off during the month (one INSERT … SELECT; in the day's closing transaction, so it
+    is written exactly once)."""
+    month_start = month_end.replace(day=1)
+    label = sa.case(
+        (loans.c.status == "charged_off", sa.literal("charged_off")),
+        else_=loans.c.delinquency_bucket,
+    )
+    chosen = sa.select(sa.literal(month_end, EpochDay()), loans.c.id, label).where(
+        sa.or_(
+            loans.c.status.in_(("active", "overdue")),
+            sa.and_(loans.c.status == "charged_off", loans.c.charged_off_on >= month_start),
+        )
+    )
+    connection.execute(
+        sa.insert(delinquency_snapshots).from_select(["month_end", "loan_id", "bucket"], chosen)
+    )
+
+
 def _run_day(
     engine: sa.Engine,
     day: date,
@@ -153,6 +174,8 @@ def _run_day(
             if after_chunk:
                 after_chunk(day, first_id)
         with connection.begin():
+            if (day + timedelta(days=1)).month != day.month:
+                snapshot_delinquency(connection, day)
             calendar = CalendarRepository(connection)
             calendar.mark_closed(day)
             calendar.mark_running(None)

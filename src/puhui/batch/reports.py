@@ -17,7 +17,7 @@ from puhui.batch.summary import portfolio_summary
 from puhui.compliance.profile import JurisdictionProfile
 from puhui.ledger.accounts import PLATFORM_FUNDER
 from puhui.storage.calendar_repository import CalendarRepository
-from puhui.storage.tables import decisions, loans, products
+from puhui.storage.tables import decisions, delinquency_snapshots, loans, products
 
 SCORE_BIN = 20
 MAX_SCORED = 50_000  # the score histogram reads at most this many recent decisions
@@ -42,6 +42,9 @@ class Dashboard:
     vintages: dict[str, list[float]] = field(default_factory=dict)
     scores: dict[int, int] = field(default_factory=dict)
     ratios: list[Ratio] = field(default_factory=list)
+    roll_month: str | None = None
+    roll_rates: dict[str, dict[str, float]] = field(default_factory=dict)
+    roll_order: list[str] = field(default_factory=list)  # buckets in order, then the exits
 
 
 def _months_between(start: date, end: date) -> int:
@@ -72,6 +75,44 @@ def _vintages(connection: sa.Connection, as_of: date | None) -> dict[str, list[f
             curve.append(round(running / originated[month], 5))
         curves[month] = curve
     return curves
+
+
+def _roll_rates(connection: sa.Connection) -> tuple[str | None, dict[str, dict[str, float]]]:
+    """From each bucket at the second-last month end, the share of loans in each bucket at the
+    last one ("closed" when the loan left the book: repaid)."""
+    ends = [
+        row[0]
+        for row in connection.execute(
+            sa.select(delinquency_snapshots.c.month_end)
+            .distinct()
+            .order_by(delinquency_snapshots.c.month_end.desc())
+            .limit(2)
+        )
+    ]
+    if len(ends) < 2:
+        return None, {}
+    later, earlier = ends
+    before = delinquency_snapshots.alias("before")
+    after = delinquency_snapshots.alias("after")
+    target = sa.func.coalesce(after.c.bucket, sa.literal_column("'closed'"))  # no bind: PG groups
+    rows = connection.execute(
+        sa.select(before.c.bucket, target, sa.func.count())
+        .select_from(
+            before.outerjoin(
+                after, sa.and_(after.c.loan_id == before.c.loan_id, after.c.month_end == later)
+            )
+        )
+        .where(before.c.month_end == earlier, before.c.bucket != "charged_off")
+        .group_by(before.c.bucket, target)
+    ).all()
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for source, target, count in rows:
+        counts[source][target] += int(count)
+    rates = {
+        source: {target: n / sum(targets.values()) for target, n in sorted(targets.items())}
+        for source, targets in counts.items()
+    }
+    return f"{earlier:%Y-%m} → {later:%Y-%m}", rates
 
 
 def _scores(connection: sa.Connection) -> dict[int, int]:
@@ -219,6 +260,11 @@ def dashboard(engine: sa.Engine, profile: JurisdictionProfile, net_assets_minor:
             vintages=_vintages(connection, as_of),
             scores=_scores(connection),
         )
+        report.roll_month, report.roll_rates = _roll_rates(connection)
+        report.roll_order = [b.name for b in profile.delinquency_buckets] + [
+            "charged_off",
+            "closed",
+        ]
         if as_of is not None:
             report.ratios = _ratios(profile, as_of, summary, connection, net_assets_minor)
     return report

@@ -415,6 +415,15 @@ review_requests = sa.Table(
     sa.Index("ix_review_requests_status", "status"),
 )
 
+delinquency_snapshots = sa.Table(
+    "delinquency_snapshots",
+    metadata,
+    sa.Column("month_end", EpochDay, primary_key=True),
+    sa.Column("loan_id", sa.BigInteger, primary_key=True),
+    # the delinquency bucket of a live loan, or "charged_off" for one charged off that month
+    sa.Column("bucket", sa.String(16), nullable=False),
+)
+
 # --- people, access and consent (issue 5) ---
 
 staff_users = sa.Table(
