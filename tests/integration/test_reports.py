@@ -3,6 +3,7 @@ end-of-day, roll rates that account for every loan, vintage curves, the funnel a
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 
 import pytest
@@ -55,7 +56,7 @@ def test_month_end_snapshots_roll_rates_and_vintages(
         assert set(targets) <= set(report.roll_order)
         assert sum(targets.values()) == pytest.approx(1.0)
     for curve in report.vintages.values():
-        assert all(0 <= a <= b <= 1 for a, b in zip(curve, curve[1:], strict=False))
+        assert all(0 <= a <= b <= 1 for a, b in itertools.pairwise(curve))
     assert sum(row["loans"] for row in report.outstanding) == live_now
     assert report.loans_booked == booked
     # the last picture holds exactly the loans live at that month end (the book's end here)
