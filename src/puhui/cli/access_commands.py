@@ -1,15 +1,19 @@
 """`puhui serve`, `puhui users add`, `puhui keys issue` (channel API keys), and the personal-data
-key ring: `puhui keys new-pii-key` and `puhui keys rotate`."""
+key ring: `puhui keys new-pii-key` and `puhui keys rotate`.
+
+The web stack (and the model libraries behind the engine) is imported inside `serve` only: every
+other `puhui` command would otherwise pay seconds of imports at start-up.
+"""
 
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from puhui.api.routes.common import now
 from puhui.api.settings import read_env_file
 from puhui.cli.database import open_engine
 from puhui.cli.errors import exits_cleanly
@@ -19,7 +23,11 @@ from puhui.security.accounts import add_staff_user, issue_api_key
 from puhui.security.customers import reseal_batch
 from puhui.security.personal_data import KeyRing
 from puhui.storage.uow import SqlUnitOfWork
-from puhui.web.server import serve
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
 
 users_app = typer.Typer(help="Staff sign-ins for the console and the API.", no_args_is_help=True)
 keys_app = typer.Typer(
@@ -38,6 +46,8 @@ def serve_command(
     env_file: EnvFileOption = None,
 ) -> None:
     """Serve the HTTP API (/api/v1, OpenAPI at /api/v1/docs), the console and applicant pages."""
+    from puhui.web.server import serve
+
     console.print(f"serving on http://{host}:{port} (console /console, API docs /api/v1/docs)")
     serve(host=host, port=port, workers=workers, env_file=env_file)
 
@@ -56,7 +66,7 @@ def add_user_command(
     )
     with SqlUnitOfWork(open_engine(database_url)) as uow:
         user_id = add_staff_user(
-            uow.access, username=username, password=password, role=role, now=now(), funder=funder
+            uow.access, username=username, password=password, role=role, now=_now(), funder=funder
         )
         uow.commit()
     console.print(f"user {username} ({role}) added with id {user_id}")
@@ -71,7 +81,7 @@ def issue_key_command(
 ) -> None:
     """Issue a channel API key; it is printed once and only its hash is kept."""
     with SqlUnitOfWork(open_engine(database_url)) as uow:
-        key = issue_api_key(uow.access, name=name, scopes=set(scope), now=now())
+        key = issue_api_key(uow.access, name=name, scopes=set(scope), now=_now())
         uow.commit()
     console.print(key, soft_wrap=True)
 

@@ -30,7 +30,6 @@ from puhui.sim.demo_access import DemoAccess, seed_demo_access
 from puhui.sim.line_demo import LineDemoStats
 from puhui.sim.underwriting import Underwriting
 from puhui.storage.engine import make_engine
-from puhui.web.server import serve
 
 DEMO_DATABASE = "puhui-demo.db"
 DEMO_ENV_FILE = Path("puhui-demo.env")
@@ -254,5 +253,7 @@ def demo_command(
     access = seed_demo_access(engine, server_settings.keyring, seed, now())
     _print_access(access, no_serve)
     if not no_serve:
+        from puhui.web.server import serve  # the web stack only when serving (start-up time)
+
         engine.dispose()
         serve(host="127.0.0.1", port=port, workers=1, env_file=DEMO_ENV_FILE)
