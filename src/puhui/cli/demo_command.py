@@ -5,14 +5,13 @@ from __future__ import annotations
 import os
 import secrets
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from puhui.api.routes.common import now
 from puhui.api.settings import ApiSettings
 from puhui.batch.summary import PortfolioSummary, portfolio_summary
 from puhui.batch.verify import verify
@@ -250,7 +249,8 @@ def demo_command(
         raise typer.Exit(1)
     url = database_url or f"sqlite:///{DEMO_DATABASE}"
     server_settings = write_demo_settings(DEMO_ENV_FILE, url, settings, history)
-    access = seed_demo_access(engine, server_settings.keyring, seed, now())
+    moment = datetime.now(UTC).replace(tzinfo=None)
+    access = seed_demo_access(engine, server_settings.keyring, seed, moment)
     _print_access(access, no_serve)
     if not no_serve:
         from puhui.web.server import serve  # the web stack only when serving (start-up time)

@@ -9,19 +9,19 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from puhui.cli.errors import exits_cleanly
 from puhui.cli.output import console
-from puhui.modeling.data import load_labelled_csv, read_csv_file
 from puhui.modeling.errors import FeatureColumnsMissing
-from puhui.modeling.metrics import Evaluation
-from puhui.modeling.monitoring import StabilityReport, stability_report
-from puhui.modeling.registry import load_model, read_manifest, save_model
-from puhui.modeling.training import MODEL_KINDS, evaluate_model, train_and_validate
+
+if TYPE_CHECKING:  # the modelling libraries load inside the commands that need them: every
+    # other `puhui` command would pay seconds of start-up for scikit-learn and optbinning
+    from puhui.modeling.metrics import Evaluation
+    from puhui.modeling.monitoring import StabilityReport
 
 model_app = typer.Typer(
     help="Train, evaluate and monitor credit models (scorecard or gradient boosting).",
@@ -61,6 +61,10 @@ def train_command(
     as_json: JsonOption = False,
 ) -> None:
     """Train a model on a labelled CSV, validate it on a hold-out, and save it to --out."""
+    from puhui.modeling.data import load_labelled_csv
+    from puhui.modeling.registry import save_model
+    from puhui.modeling.training import MODEL_KINDS, train_and_validate
+
     if kind not in MODEL_KINDS:
         raise typer.BadParameter(f"choose one of {', '.join(MODEL_KINDS)}", param_hint="--kind")
     labelled = load_labelled_csv(data, target=target, positive=positive)
@@ -97,6 +101,10 @@ def evaluate_command(
     as_json: JsonOption = False,
 ) -> None:
     """Score a labelled CSV with a saved model and print the same metrics as training."""
+    from puhui.modeling.data import load_labelled_csv
+    from puhui.modeling.registry import load_model, read_manifest
+    from puhui.modeling.training import evaluate_model
+
     loaded = load_model(model)
     labelled = load_labelled_csv(data, target=target, positive=positive)
     evaluation = evaluate_model(loaded, labelled.features, labelled.target)
@@ -117,6 +125,10 @@ def monitor_command(
     as_json: JsonOption = False,
 ) -> None:
     """Score PSI and feature CSI between two samples, with the 0.10 / 0.25 alert bands."""
+    from puhui.modeling.data import read_csv_file
+    from puhui.modeling.monitoring import stability_report
+    from puhui.modeling.registry import load_model
+
     loaded = load_model(model)
     reference_frame, _ = read_csv_file(reference)
     recent_frame, _ = read_csv_file(recent)

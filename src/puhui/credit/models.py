@@ -12,16 +12,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from puhui.credit.features import DESCRIPTIONS
 from puhui.credit.scoring import FloatArray, Reason, Score
-from puhui.modeling.data import labelled_from_frame
-from puhui.modeling.metrics import Evaluation
-from puhui.modeling.registry import CreditModel, load_model, read_manifest, save_model
-from puhui.modeling.training import train_and_validate
+
+if TYPE_CHECKING:  # the model libraries load when a model is loaded or trained, not at import:
+    # every `puhui` command imports this module, and scikit-learn, optbinning and LightGBM
+    # cost seconds of start-up on a small machine
+    from puhui.modeling.metrics import Evaluation
+    from puhui.modeling.registry import CreditModel
 
 
 class ModelScorer:
@@ -52,6 +55,8 @@ class ModelScorer:
 
 def load_scorer(directory: Path) -> ModelScorer:
     """A saved model as a scorer (raises if the model's files fail validation)."""
+    from puhui.modeling.registry import load_model, read_manifest
+
     model = load_model(directory)
     manifest = read_manifest(directory)
     return ModelScorer(model, f"{manifest['kind']}@{manifest['model_version']}")
@@ -75,6 +80,10 @@ def train_scorer(
     seed: int = 0,
 ) -> TrainedScorer:
     """Train a model on `frame`'s features, validate it on a hold-out, save and load it back."""
+    from puhui.modeling.data import labelled_from_frame
+    from puhui.modeling.registry import save_model
+    from puhui.modeling.training import train_and_validate
+
     table = frame[[*features, target]]
     digest = hashlib.sha256(pd.util.hash_pandas_object(table, index=False).to_numpy()).hexdigest()
     data = labelled_from_frame(table, target=target, positive="1", data_sha256=digest)
