@@ -185,7 +185,7 @@ def demo_command(
         typer.Option(
             help="Loans planned (cash and BNPL ones are applications).", min=1, max=1_000_000
         ),
-    ] = 3_000,
+    ] = 2_000,
     history: Annotated[
         int,
         typer.Option(help="Last year's applicants the model learns from (0: no engine).", min=0),

@@ -31,7 +31,7 @@ OPENING_CAPITAL_MINOR = 500_000_000_00  # RMB 500 m of synthetic funding
 
 @dataclass(frozen=True, slots=True)
 class DemoSettings:
-    loans: int = 3_000
+    loans: int = 2_000
     days: int = 365
     booking_days: int = 120
     first_day: date = date(2025, 1, 2)
