@@ -11,16 +11,18 @@ RUNTIME := $(VENV)/.installed-runtime
 
 # The demo needs only what puhui runs with; the tests also need the dev tools (a fresh
 # `make demo` skips installing them, which keeps it under three minutes to a usable console).
-$(RUNTIME): pyproject.toml
+# uv installs in a quarter of pip's time (parallel downloads and unpacking); it is itself
+# installed with pip into the venv, so `make` needs only Python.
+$(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet --upgrade pip uv
+
+$(RUNTIME): pyproject.toml $(BIN)/uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode -e .
 	touch $(RUNTIME)
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(STAMP): pyproject.toml $(BIN)/uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode -e '.[dev]'
 	touch $(STAMP) $(RUNTIME)
 
 demo: $(RUNTIME)
