@@ -6,6 +6,8 @@ their APR, and can lower the limit."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -13,7 +15,6 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from puhui.api.routes.applications import accept_for
-from puhui.api.routes.auth import authenticate
 from puhui.api.routes.common import now
 from puhui.api.schemas import Id
 from puhui.api.views import decision_view, line_view
@@ -27,9 +28,11 @@ from puhui.loans.products import shipped_catalog
 from puhui.security.consent import Purpose, live_purposes
 from puhui.security.errors import Forbidden, NotAuthenticated
 from puhui.security.roles import Principal, Role
+from puhui.storage.uow import SqlUnitOfWork
 from puhui.web.pages import (
     check_csrf,
     error_page,
+    form_sign_in,
     render,
     session_principal,
     sign_in_response,
@@ -72,9 +75,7 @@ def login(
     csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     try:
-        check_csrf(request, csrf)
-        client = request.client.host if request.client else "unknown"
-        principal = authenticate(rt_of(request), username, password, client)
+        principal = form_sign_in(request, username, password, csrf)
     except PuhuiError as error:
         return render(request, "applicant/login.html", status_code=401, failed=error.message)
     if principal.role is not Role.BORROWER:
@@ -278,14 +279,12 @@ def account(request: Request) -> Response:
     return render(request, "applicant/account.html", loans=loans, lines=held, day=day)
 
 
-@router.post("/me/lines/{line_id}/convert")
-def convert_statement(
-    request: Request,
-    line_id: Id,
-    periods: Annotated[int, Form(ge=2, le=36)],
-    csrf: Annotated[str, Form(max_length=100)] = "",
-) -> Response:
-    """Convert the last statement into instalments, at the APR the borrower was shown."""
+LineAction = Callable[[SqlUnitOfWork, Principal, date], object]
+
+
+def _on_own_line(request: Request, line_id: int, csrf: str, act: LineAction) -> Response:
+    """A borrower's form on one of his own lines: signed in, CSRF checked, the line his, the
+    action in one transaction; back to the account page, or an error page that says why."""
     principal = _borrower(request)
     if principal is None or principal.customer_id is None:
         return sign_out_response("/me/login")
@@ -295,18 +294,35 @@ def convert_statement(
         with rt.unit_of_work() as uow:
             if line_id not in uow.browse.lines_of(borrower_ref(principal.customer_id)):
                 raise NotFound(f"no credit line {line_id}")
-            day = rt.business_date(uow)
-            lines.convert(
-                uow,
-                line_id=line_id,
-                periods=periods,
-                as_of=day,
-                idempotency_key=f"web:{principal.subject}:convert:{line_id}:{day}",
-            )
+            act(uow, principal, rt.business_date(uow))
             uow.commit()
+    except (Forbidden, NotAuthenticated) as error:
+        return error_page(request, error, 403)
     except PuhuiError as error:
         return error_page(request, error, 400)
     return RedirectResponse("/me", status_code=303)
+
+
+@router.post("/me/lines/{line_id}/convert")
+def convert_statement(
+    request: Request,
+    line_id: Id,
+    periods: Annotated[int, Form(ge=2, le=36)],
+    csrf: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """Convert the last statement into instalments, at the APR the borrower was shown."""
+    return _on_own_line(
+        request,
+        line_id,
+        csrf,
+        lambda uow, principal, day: lines.convert(
+            uow,
+            line_id=line_id,
+            periods=periods,
+            as_of=day,
+            idempotency_key=f"web:{principal.subject}:convert:{line_id}:{day}",
+        ),
+    )
 
 
 @router.post("/me/lines/{line_id}/limit")
@@ -316,21 +332,12 @@ def lower_limit(
     limit: Annotated[str, Form(max_length=20)],
     csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
-    principal = _borrower(request)
-    if principal is None or principal.customer_id is None:
-        return sign_out_response("/me/login")
-    rt = rt_of(request)
-    try:
-        check_csrf(request, csrf)
-        with rt.unit_of_work() as uow:
-            if line_id not in uow.browse.lines_of(borrower_ref(principal.customer_id)):
-                raise NotFound(f"no credit line {line_id}")
-            lines.set_self_limit(
-                uow, line_id=line_id, limit_minor=_yuan(limit), as_of=rt.business_date(uow)
-            )
-            uow.commit()
-    except (Forbidden, NotAuthenticated) as error:
-        return error_page(request, error, 403)
-    except PuhuiError as error:
-        return error_page(request, error, 400)
-    return RedirectResponse("/me", status_code=303)
+    """The borrower lowers his own limit, at once."""
+    return _on_own_line(
+        request,
+        line_id,
+        csrf,
+        lambda uow, _principal, day: lines.set_self_limit(
+            uow, line_id=line_id, limit_minor=_yuan(limit), as_of=day
+        ),
+    )

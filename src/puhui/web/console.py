@@ -11,7 +11,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from puhui.api.routes.auth import authenticate
 from puhui.api.routes.common import decode_id_cursor, encode_cursor
 from puhui.api.routes.lines import check_line_visible
 from puhui.api.routes.loans import check_loan_visible
@@ -27,6 +26,7 @@ from puhui.web.insights import decision_stability, strategy_backtests
 from puhui.web.pages import (
     check_csrf,
     error_page,
+    form_sign_in,
     render,
     session_principal,
     sign_in_response,
@@ -66,9 +66,7 @@ def login(
     csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     try:
-        check_csrf(request, csrf)
-        client = request.client.host if request.client else "unknown"
-        principal = authenticate(rt_of(request), username, password, client)
+        principal = form_sign_in(request, username, password, csrf)
     except (NotAuthenticated, Forbidden) as error:
         return render(request, "console/login.html", status_code=401, failed=error.message)
     except PuhuiError as error:

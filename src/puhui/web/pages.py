@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from puhui.api.routes.auth import authenticate
 from puhui.api.runtime import Runtime
 from puhui.core.errors import PuhuiError
 from puhui.security.errors import Forbidden, NotAuthenticated
@@ -67,6 +68,14 @@ def check_csrf(request: Request, submitted: str | None) -> None:
     cookie = request.cookies.get(CSRF_COOKIE)
     if not cookie or not submitted or not secrets.compare_digest(cookie, submitted):
         raise Forbidden("the form has expired or did not come from this site; reload and retry")
+
+
+def form_sign_in(request: Request, username: str, password: str, csrf: str) -> Principal:
+    """A sign-in form (console or applicant): CSRF first, then the same rate-limited password
+    check as POST /auth/token."""
+    check_csrf(request, csrf)
+    client = request.client.host if request.client else "unknown"
+    return authenticate(runtime_of(request), username, password, client)
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
