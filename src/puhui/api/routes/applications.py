@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 
-from puhui.api.auth import Caller, needs, runtime
+from puhui.api.auth import needs, runtime
 from puhui.api.idempotency import run_idempotent
 from puhui.api.routes.common import decode_id_cursor, encode_cursor, now, own_customer
 from puhui.api.runtime import Runtime
@@ -216,5 +216,3 @@ def ask_for_review(
         uow.commit()
     return ReviewOut(request_id=request_id, subject=subject, status="open")
 
-
-__all__ = ["Caller", "router"]
