@@ -215,4 +215,3 @@ def ask_for_review(
         )
         uow.commit()
     return ReviewOut(request_id=request_id, subject=subject, status="open")
-
