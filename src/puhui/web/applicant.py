@@ -14,11 +14,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from puhui.api.routes.applications import accept_for
+from puhui.api.routes.applications import accept_for, review_for
 from puhui.api.routes.common import now
 from puhui.api.schemas import Id
 from puhui.api.views import decision_view, line_view
-from puhui.compliance.reviews import request_review
 from puhui.core.errors import InvalidInput, NotFound, PuhuiError
 from puhui.credit.application import Application
 from puhui.credit.service import borrower_ref, decide_application, find_decision
@@ -222,13 +221,7 @@ def ask_review(
         check_csrf(request, csrf)
         view = _own_decision(request, principal, application_id)
         with rt.unit_of_work() as uow:
-            request_review(
-                uow.conduct,
-                borrower_ref=borrower_ref(principal.customer_id or 0),
-                subject=f"decision:{application_id}",
-                reasons="; ".join(r["description"] for r in view["reasons"]) or view["outcome"],
-                on=rt.business_date(uow),
-            )
+            review_for(uow, rt, principal, application_id)
             uow.commit()
     except PuhuiError as error:
         return error_page(request, error, 400)

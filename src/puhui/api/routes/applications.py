@@ -203,15 +203,19 @@ def ask_for_review(
     """A declined applicant asks for a person to look at the decision again."""
     rt = runtime(request)
     with rt.unit_of_work() as uow:
-        record = _visible_decision(uow, principal, application_id)
-        reasons = "; ".join(r.description for r in record.reasons) or record.outcome
-        subject = f"decision:{application_id}"
-        request_id = request_review(
-            uow.conduct,
-            borrower_ref=borrower_ref(record.applicant_id),
-            subject=subject,
-            reasons=reasons,
-            on=rt.business_date(uow),
-        )
+        request_id = review_for(uow, rt, principal, application_id)
         uow.commit()
-    return ReviewOut(request_id=request_id, subject=subject, status="open")
+    return ReviewOut(request_id=request_id, subject=f"decision:{application_id}", status="open")
+
+
+def review_for(uow: SqlUnitOfWork, rt: Runtime, principal: Principal, application_id: str) -> int:
+    """Queue a human review of a decision the caller may see (the applicant pages use it too);
+    the reasons the borrower was given travel with the request."""
+    record = _visible_decision(uow, principal, application_id)
+    return request_review(
+        uow.conduct,
+        borrower_ref=borrower_ref(record.applicant_id),
+        subject=f"decision:{application_id}",
+        reasons="; ".join(r.description for r in record.reasons) or record.outcome,
+        on=rt.business_date(uow),
+    )
