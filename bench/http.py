@@ -47,6 +47,7 @@ from puhui.storage.uow import SqlUnitOfWork
 
 DAY = date(2025, 3, 3)
 HISTORY = 5_000
+WARM_UP = 40  # requests of each kind before the clock starts
 PASSWORD = "bench-password-1"
 
 
@@ -203,6 +204,33 @@ async def open_loop(
     return samples, time.perf_counter() - started, failures
 
 
+async def warm_up(
+    client: aiohttp.ClientSession,
+    base: str,
+    headers: dict[str, str],
+    bodies: list[dict[str, object]],
+    line_ids: list[int],
+    key: str,
+) -> None:
+    """A few of each request first (their own customers and lines), as a running server has
+    had: the first ones build SQL statement caches, open pooled connections and load code."""
+    for body in bodies:
+        async with client.post(base + "/applications", json=body, headers=headers) as r:
+            outcome = (await r.json())["outcome"]
+        if outcome == "approve":
+            accept = f"{base}/applications/{body['application_id']}/accept"
+            warm_headers = {**headers, "Idempotency-Key": f"warm-{body['application_id']}"}
+            async with client.post(accept, headers=warm_headers) as r:
+                await r.read()
+    for index, line in enumerate(line_ids):
+        async with client.post(
+            f"{base}/lines/{line}/authorisations",
+            json={"order_id": f"warm-{index}", "amount_minor": 100},
+            headers={"X-API-Key": key, "Idempotency-Key": f"warm-{index}"},
+        ) as r:
+            await r.read()
+
+
 async def run_load(
     args: argparse.Namespace,
     port: int,
@@ -221,15 +249,12 @@ async def run_load(
         ) as response:
             token = (await response.json())["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
-        for warm in bodies[:20]:  # warm-up: the model, the pools
-            body = {**warm, "application_id": f"warm-{warm['customer_id']}"}
-            async with client.post(base + "/applications", json=body, headers=headers) as r:
-                await r.read()
+        await warm_up(client, base, headers, bodies[:WARM_UP], line_ids[-WARM_UP:], key)
         approved = 0
 
         async def apply_flow(index: int) -> bool:
             nonlocal approved
-            body = bodies[20 + index]
+            body = bodies[WARM_UP + index]
             async with client.post(base + "/applications", json=body, headers=headers) as r:
                 if r.status != 201:
                     return False
@@ -244,7 +269,7 @@ async def run_load(
                 await r.read()
                 return r.status == 201
 
-        count = min(len(bodies) - 20, int(args.rate * args.seconds))
+        count = min(len(bodies) - WARM_UP, int(args.rate * args.seconds))
         samples, wall, failures = await open_loop(args.rate, count, apply_flow)
         results.append(
             Result(
@@ -262,7 +287,7 @@ async def run_load(
         checkout_headers = {"X-API-Key": key}
 
         async def authorise(index: int) -> bool:
-            line = line_ids[index % len(line_ids)]
+            line = line_ids[index % (len(line_ids) - WARM_UP)]
             async with client.post(
                 f"{base}/lines/{line}/authorisations",
                 json={"order_id": f"order-{index}", "amount_minor": 100},
@@ -297,7 +322,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args()
-    customers = int(args.rate * args.seconds) + 40
+    customers = int(args.rate * args.seconds) + WARM_UP
     settings, bodies, line_ids, key = prepare(args.database, customers, line_count=2_000)
     server = start_server(settings, args.port, args.workers)
     try:

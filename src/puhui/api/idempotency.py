@@ -21,14 +21,13 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
-from puhui.api.problems import PROBLEM_TYPE, ApiProblem, problem, status_for
+from puhui.api.problems import PROBLEM_TYPE, RETRY_AFTER_S, ApiProblem, problem, status_for
 from puhui.api.runtime import Runtime
 from puhui.core.errors import PuhuiError
 from puhui.security.roles import Principal
 from puhui.storage.access_repository import AccessRepository, IdempotencyRecord
 
 MAX_KEY_LENGTH = 200
-RETRY_AFTER_S = 5
 STALE_CLAIM = timedelta(minutes=2)  # a claim this old with no answer died with its process
 
 

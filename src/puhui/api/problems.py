@@ -17,6 +17,7 @@ from puhui.security.errors import ConsentRequired, Forbidden, NotAuthenticated
 PROBLEM_TYPE = "application/problem+json"
 log = logging.getLogger("puhui.api")
 
+RETRY_AFTER_S = 5  # what a refusal that is only "not now" tells the caller to wait
 _STATUS_BY_BASE: tuple[tuple[type[PuhuiError], int], ...] = (
     (NotAuthenticated, 401),
     (Forbidden, 403),
@@ -64,6 +65,10 @@ def problem(
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(PuhuiError)
     async def domain_error(_request: Request, error: PuhuiError) -> JSONResponse:
+        if error.retryable:  # the same request can succeed later (end-of-day, a busy database)
+            return problem(
+                503, error.code, error.message, headers={"Retry-After": str(RETRY_AFTER_S)}
+            )
         return problem(status_for(error), error.code, error.message)
 
     @app.exception_handler(ApiProblem)

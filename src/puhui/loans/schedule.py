@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, localcontext
 from fractions import Fraction
+from functools import lru_cache
 
 from puhui.core.dates import year_fraction
 from puhui.core.money import format_minor
@@ -237,7 +238,20 @@ def fee_per_period(terms: ScheduleTerms, basis_minor: int) -> int:
 
 
 def generate_schedule(terms: ScheduleTerms) -> Schedule:
-    """Build the schedule for `terms` (see the module docstring for the arithmetic)."""
+    """Build the schedule for `terms` (see the module docstring for the arithmetic).
+
+    Remembered for the last few thousand terms: an application's offer is scheduled when it is
+    decided, again for the instalment table the applicant sees and again when the loan is
+    booked, and the exact-fraction arithmetic and the APR solve are most of a decision's cost.
+    A schedule is a pure function of its (frozen, hashable) terms, so a remembered one is the
+    same schedule; it is returned with the caller's own terms object.
+    """
+    instalments, apr = _schedule_of(terms)
+    return Schedule(terms, instalments, apr)
+
+
+@lru_cache(maxsize=4096)
+def _schedule_of(terms: ScheduleTerms) -> tuple[tuple[Instalment, ...], AnnualisedRate]:
     head = _down_payment_row(terms)
     body = _seasonal_rows(terms) if terms.harvest_dates else _regular_rows(terms)
     offset = len(head)
@@ -253,7 +267,7 @@ def generate_schedule(terms: ScheduleTerms) -> Schedule:
         for r in body
     ]
     instalments = tuple(rows)
-    return Schedule(terms, instalments, annualised_rate(terms, instalments))
+    return instalments, annualised_rate(terms, instalments)
 
 
 def _down_payment_row(terms: ScheduleTerms) -> list[Instalment]:

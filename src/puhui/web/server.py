@@ -1,8 +1,11 @@
 """Running the server: uvicorn with the production settings (uvloop, httptools, no reload,
-access log off — paths can carry ids, and the application logs what it needs)."""
+access log off — paths can carry ids, and the application logs what it needs), and a heap
+settled before the first request (see `settle_heap`)."""
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 from pathlib import Path
 
@@ -10,6 +13,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from puhui.api.settings import ApiSettings, read_env_file
+from puhui.core.errors import PuhuiError
 from puhui.web.app import create_app
 
 ENV_FILE_VARIABLE = "PUHUI_ENV_FILE"
@@ -26,7 +30,20 @@ def settings_from(env_file: Path | None) -> ApiSettings:
 def app_from_environment() -> FastAPI:
     """The factory uvicorn's workers call (`--workers` needs an import string)."""
     file = os.environ.get(ENV_FILE_VARIABLE)
-    return create_app(settings_from(Path(file) if file else None))
+    app = create_app(settings_from(Path(file) if file else None))
+    settle_heap(app)
+    return app
+
+
+def settle_heap(app: FastAPI) -> None:
+    """Build the decision engine now and move everything alive into the collector's permanent
+    generation. The engine, its model and the loaded libraries are a few million objects that
+    live as long as the process; a full collection walked them all and stopped every request
+    for 100–140 ms (measured under load), several times a minute."""
+    with contextlib.suppress(PuhuiError):  # no model yet: applications will say so
+        app.state.runtime.decider()
+    gc.collect()
+    gc.freeze()
 
 
 def serve(*, host: str, port: int, workers: int, env_file: Path | None) -> None:

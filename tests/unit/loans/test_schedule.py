@@ -12,7 +12,7 @@ from hypothesis import assume, given, settings
 from puhui.core.dates import DayCount
 from puhui.core.rounding import RoundingMode
 from puhui.loans.errors import InvalidTerms
-from puhui.loans.schedule import generate_schedule
+from puhui.loans.schedule import _schedule_of, generate_schedule
 from puhui.loans.terms import Frequency, HarvestDate, InterestBasis, Method, ScheduleTerms
 from tests.unit.loans.strategies import schedule_terms
 
@@ -223,3 +223,21 @@ def test_bad_terms_are_refused_with_a_clear_message(
 ) -> None:
     with pytest.raises(InvalidTerms, match=message):
         terms(**changes)
+
+
+def test_a_remembered_schedule_is_the_same_schedule_with_the_callers_terms() -> None:
+    """Equal terms written differently (0.18 and 0.180) share a remembered schedule, but each
+    caller gets back its own terms object, and the rows equal a fresh computation's."""
+    first = ScheduleTerms(500_000, Decimal("0.18"), 12, date(2025, 3, 3))
+    second = ScheduleTerms(500_000, Decimal("0.180"), 12, date(2025, 3, 3))
+    one, two = generate_schedule(first), generate_schedule(second)
+    assert one.terms is first
+    assert two.terms is second
+    assert one.instalments == two.instalments
+    assert one.apr == two.apr
+    assert str(two.terms.annual_rate) == "0.180"
+    fresh_rows, fresh_apr = _schedule_of.__wrapped__(second)  # computed again, not remembered
+    assert two.instalments == fresh_rows
+    assert two.apr == fresh_apr
+    other = ScheduleTerms(500_000, Decimal("0.19"), 12, date(2025, 3, 3))
+    assert generate_schedule(other).instalments != one.instalments

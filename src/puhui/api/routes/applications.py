@@ -53,7 +53,7 @@ def _visible_decision(
 
 
 @router.post("/applications", status_code=201, response_model=DecisionOut)
-def apply(
+async def apply(
     body: ApplicationIn,
     request: Request,
     principal: Annotated[Principal, Depends(needs("applications:write"))],
@@ -144,7 +144,7 @@ def list_applications(
 
 
 @router.get("/applications/{application_id}", response_model=DecisionOut)
-def get_application(
+async def get_application(
     application_id: str,
     request: Request,
     principal: Annotated[Principal, Depends(needs("applications:read"))],
@@ -169,7 +169,7 @@ def accept_for(
 
 
 @router.post("/applications/{application_id}/accept", response_model=AcceptanceOut)
-def accept(
+async def accept(
     application_id: str,
     request: Request,
     principal: Annotated[Principal, Depends(needs("offers:accept"))],
@@ -195,7 +195,7 @@ def accept(
 @router.post(
     "/applications/{application_id}/review-requests", status_code=201, response_model=ReviewOut
 )
-def ask_for_review(
+async def ask_for_review(
     application_id: str,
     request: Request,
     principal: Annotated[Principal, Depends(needs("reviews:write"))],

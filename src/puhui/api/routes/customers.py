@@ -38,7 +38,7 @@ def _out(view: CustomerView) -> CustomerOut:
 
 
 @router.post("/customers", status_code=201, response_model=CustomerOut)
-def create_customer(
+async def create_customer(
     body: CustomerIn,
     request: Request,
     principal: Annotated[Principal, Depends(needs("customers:write"))],
@@ -100,7 +100,7 @@ def list_customers(
 
 
 @router.get("/customers/{customer_id}", response_model=CustomerOut)
-def get_customer(customer_id: Id, request: Request, principal: Caller) -> CustomerOut:
+async def get_customer(customer_id: Id, request: Request, principal: Caller) -> CustomerOut:
     rt = runtime(request)
     if principal.customer_id != customer_id:
         principal.require("customers:read")
@@ -134,7 +134,7 @@ def _may_manage_consent(principal: Principal, customer_id: Id) -> None:
 
 
 @router.post("/customers/{customer_id}/consents", status_code=201, response_model=ConsentOut)
-def give_consent(
+async def give_consent(
     customer_id: Id, body: ConsentIn, request: Request, principal: Caller
 ) -> ConsentOut:
     _may_manage_consent(principal, customer_id)
@@ -147,7 +147,7 @@ def give_consent(
 
 
 @router.get("/customers/{customer_id}/consents", response_model=list[ConsentOut])
-def list_consents(customer_id: Id, request: Request, principal: Caller) -> list[ConsentOut]:
+async def list_consents(customer_id: Id, request: Request, principal: Caller) -> list[ConsentOut]:
     own_customer(principal, customer_id)
     if principal.customer_id != customer_id:
         principal.require("customers:read")
@@ -156,7 +156,9 @@ def list_consents(customer_id: Id, request: Request, principal: Caller) -> list[
 
 
 @router.delete("/customers/{customer_id}/consents/{consent_id}", response_model=ConsentOut)
-def withdraw(customer_id: Id, consent_id: Id, request: Request, principal: Caller) -> ConsentOut:
+async def withdraw(
+    customer_id: Id, consent_id: Id, request: Request, principal: Caller
+) -> ConsentOut:
     _may_manage_consent(principal, customer_id)
     with runtime(request).unit_of_work() as uow:
         withdraw_consent(uow.customers, customer_id, consent_id, now())

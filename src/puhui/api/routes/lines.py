@@ -49,7 +49,7 @@ def check_line_visible(uow: SqlUnitOfWork, principal: Principal, line_id: Id) ->
 
 
 @router.get("/lines/{line_id}", response_model=LineOut)
-def get_line(line_id: Id, request: Request, principal: Reader) -> dict[str, Any]:
+async def get_line(line_id: Id, request: Request, principal: Reader) -> dict[str, Any]:
     rt = runtime(request)
     with rt.unit_of_work() as uow:
         check_line_visible(uow, principal, line_id)
@@ -58,14 +58,14 @@ def get_line(line_id: Id, request: Request, principal: Reader) -> dict[str, Any]
 
 
 @router.get("/lines/{line_id}/statements", response_model=list[dict[str, Any]])
-def statements(line_id: Id, request: Request, principal: Reader) -> list[dict[str, Any]]:
+async def statements(line_id: Id, request: Request, principal: Reader) -> list[dict[str, Any]]:
     with runtime(request).unit_of_work() as uow:
         check_line_visible(uow, principal, line_id)
         return uow.lines.statements(line_id)
 
 
 @router.get("/lines/{line_id}/conversion-quote", response_model=ConversionQuoteOut)
-def conversion_quote(
+async def conversion_quote(
     line_id: Id,
     request: Request,
     principal: Reader,
@@ -126,7 +126,7 @@ def _line_call(
 
 
 @router.post("/lines/{line_id}/authorisations", status_code=201, response_model=HoldOut)
-def authorise(
+async def authorise(
     line_id: Id,
     body: AuthoriseIn,
     request: Request,
@@ -155,7 +155,7 @@ def authorise(
 
 
 @router.post("/lines/{line_id}/orders/{order_id}/capture", response_model=LineResult)
-def capture(
+async def capture(
     line_id: Id,
     order_id: str,
     body: RefundIn,
@@ -178,7 +178,7 @@ def capture(
 
 
 @router.post("/lines/{line_id}/orders/{order_id}/release", response_model=LineResult)
-def release(
+async def release(
     line_id: Id,
     order_id: str,
     request: Request,
@@ -197,7 +197,7 @@ def release(
 
 
 @router.post("/lines/{line_id}/orders/{order_id}/refunds", response_model=LineResult)
-def refund(
+async def refund(
     line_id: Id,
     order_id: str,
     body: RefundIn,
@@ -224,7 +224,7 @@ def refund(
 
 
 @router.post("/lines/{line_id}/payments", response_model=LineResult)
-def pay(
+async def pay(
     line_id: Id,
     body: RepaymentIn,
     request: Request,
@@ -249,7 +249,7 @@ def pay(
 
 
 @router.post("/lines/{line_id}/conversions", status_code=201, response_model=LineResult)
-def convert(
+async def convert(
     line_id: Id,
     body: ConvertIn,
     request: Request,
@@ -276,7 +276,7 @@ def convert(
 
 
 @router.put("/lines/{line_id}/self-limit", response_model=LineResult)
-def self_limit(
+async def self_limit(
     line_id: Id, body: SelfLimitIn, request: Request, principal: Writer
 ) -> dict[str, Any]:
     """The borrower lowers his own limit at once (raising it again waits out a cooling-off)."""

@@ -105,21 +105,21 @@ def list_loans(
 
 
 @router.get("/loans/{loan_id}", response_model=LoanOut)
-def get_loan(loan_id: Id, request: Request, principal: Reader) -> dict[str, Any]:
+async def get_loan(loan_id: Id, request: Request, principal: Reader) -> dict[str, Any]:
     with runtime(request).unit_of_work() as uow:
         reference = check_loan_visible(uow, principal, loan_id)
         return loan_view(uow.loans.get(loan_id, for_update=False), loan_id, reference)
 
 
 @router.get("/loans/{loan_id}/transactions", response_model=list[EventOut])
-def transactions(loan_id: Id, request: Request, principal: Reader) -> list[dict[str, Any]]:
+async def transactions(loan_id: Id, request: Request, principal: Reader) -> list[dict[str, Any]]:
     with runtime(request).unit_of_work() as uow:
         check_loan_visible(uow, principal, loan_id)
         return [event_view(e) for e in uow.events.for_loan(loan_id)]
 
 
 @router.get("/loans/{loan_id}/postings", response_model=list[PostingOut])
-def loan_postings(
+async def loan_postings(
     loan_id: Id,
     request: Request,
     principal: Annotated[Principal, Depends(needs("ledger:read"))],
@@ -130,7 +130,7 @@ def loan_postings(
 
 
 @router.get("/loans/{loan_id}/payoff-quote", response_model=PayoffOut)
-def payoff_quote(
+async def payoff_quote(
     loan_id: Id,
     request: Request,
     principal: Reader,
@@ -161,7 +161,7 @@ def servicing_key(principal: Principal, key: str) -> str:
 
 
 @router.post("/loans/{loan_id}/repayments", status_code=201, response_model=RepaymentOut)
-def repay(
+async def repay(
     loan_id: Id,
     body: RepaymentIn,
     request: Request,
@@ -190,7 +190,7 @@ def repay(
 
 
 @router.post("/loans/{loan_id}/reversals", status_code=201, response_model=ReversalOut)
-def reverse(
+async def reverse(
     loan_id: Id,
     body: ReversalIn,
     request: Request,
