@@ -28,6 +28,13 @@ def borrower_ref(applicant_id: int) -> str:
     return f"applicant-{applicant_id}"
 
 
+def id_reused(application_id: str) -> ApplicationConflict:
+    return ApplicationConflict(
+        f"application id {application_id!r} was already used for a different application; "
+        "use a new id"
+    )
+
+
 def decide_application(
     uow: CreditUnitOfWork, engine: DecisionEngine, application: Application
 ) -> DecisionRecord:
@@ -37,11 +44,16 @@ def decide_application(
     if found is not None:
         record, stored = found
         if stored.fingerprint() != application.fingerprint():
-            raise ApplicationConflict(
-                f"application id {application.application_id!r} was already used for a "
-                "different application; use a new id"
-            )
+            raise id_reused(application.application_id)
         return record
+    return decide_unseen_application(uow, engine, application)
+
+
+def decide_unseen_application(
+    uow: CreditUnitOfWork, engine: DecisionEngine, application: Application
+) -> DecisionRecord:
+    """Decide and store an application whose id the caller has locked and found unused (the
+    API does that itself, to answer a retry with the stored application)."""
     exposure = uow.exposure.outstanding_principal(borrower_ref(application.applicant_id))
     record = engine.decide(application, existing_exposure_minor=exposure)
     uow.decisions.append(record, application)

@@ -24,14 +24,23 @@ _EXPOSURE = (
 
 
 class DecisionRepository:
+    """Decisions are written once and never changed, so one found in this transaction is kept
+    for it (accepting an offer looks its decision up twice); "not found" is not kept, since
+    another transaction may store it a moment later."""
+
     def __init__(self, connection: sa.Connection) -> None:
         self._driver = Driver(connection)
+        self._found: dict[str, tuple[DecisionRecord, Application]] = {}
 
     def find(self, application_id: str) -> tuple[DecisionRecord, Application] | None:
+        if application_id in self._found:
+            return self._found[application_id]
         row = self._driver.one(_FIND, (application_id,))
         if row is None:
             return None
-        return DecisionRecord.from_json(row[0]), Application.from_json(row[1])
+        found = DecisionRecord.from_json(row[0]), Application.from_json(row[1])
+        self._found[application_id] = found
+        return found
 
     def append(self, record: DecisionRecord, application: Application) -> None:
         self._driver.run(

@@ -31,8 +31,9 @@ from puhui.credit.service import (
     Acceptance,
     accept_offer,
     borrower_ref,
-    decide_application,
+    decide_unseen_application,
     find_decision,
+    id_reused,
 )
 from puhui.credit.strategy import borrower_cap
 from puhui.security.consent import Purpose, live_purposes, require_consent
@@ -73,26 +74,27 @@ async def apply(
         consents = live_purposes(uow.customers.consents(body.customer_id), moment)
         uow.events.lock_key(f"application:{body.application_id}")  # a concurrent retry waits
         existing = uow.decisions.find(body.application_id)
-        if existing is not None and _same_body(existing[1], body):
-            application = existing[1]  # a retry: the stored application, as first decided
-        else:
-            application = Application(
-                application_id=body.application_id,
-                applicant_id=body.customer_id,
-                product_code=body.product_code,
-                amount_minor=body.amount_minor,
-                periods=body.periods,
-                business_date=rt.business_date(uow),
-                submitted_at=moment,
-                kind=customer.kind,
-                age=body.age,
-                occupation=body.occupation,
-                city_tier=body.city_tier,
-                declared_monthly_income_minor=body.declared_monthly_income_minor,
-                consent_bureau=Purpose.BUREAU_QUERY in consents,
-                consent_data_use=Purpose.DATA_USE in consents,
-            )
-        record = decide_application(uow, decider, application)
+        if existing is not None:
+            if not _same_body(existing[1], body):
+                raise id_reused(body.application_id)
+            return decision_view(existing[0])  # a retry: the first decision
+        application = Application(
+            application_id=body.application_id,
+            applicant_id=body.customer_id,
+            product_code=body.product_code,
+            amount_minor=body.amount_minor,
+            periods=body.periods,
+            business_date=rt.business_date(uow),
+            submitted_at=moment,
+            kind=customer.kind,
+            age=body.age,
+            occupation=body.occupation,
+            city_tier=body.city_tier,
+            declared_monthly_income_minor=body.declared_monthly_income_minor,
+            consent_bureau=Purpose.BUREAU_QUERY in consents,
+            consent_data_use=Purpose.DATA_USE in consents,
+        )
+        record = decide_unseen_application(uow, decider, application)
         uow.commit()
     return decision_view(record)
 
