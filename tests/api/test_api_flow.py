@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
+import pytest
 
 from puhui.api.idempotency import request_hash_of
 from puhui.api.routes.common import now
@@ -246,5 +247,56 @@ def test_a_claim_left_by_a_dead_process_is_taken_over_by_the_retry(server: Serve
         )
     paid = admin.post(f"/loans/{loan_id}/repayments", json=body, headers={"Idempotency-Key": "s"})
     assert paid.status_code == 201, paid.text
+    events = admin.get(f"/loans/{loan_id}/transactions").json()
+    assert [e["amount_minor"] for e in events if e["kind"] == "repayment"] == [5_000]
+
+
+def test_a_key_claimed_and_not_yet_answered_gets_409_in_flight(server: Server) -> None:
+    """What an end-of-day run through the API leaves while it runs: a fresh claim."""
+    admin = server.client("admin")
+    loan_id = apply_and_accept(server, admin, "F-1")
+    body = {"amount_minor": 5_000}
+    moment = now()
+    with server.database.begin() as connection:
+        AccessRepository(connection).start_idempotent(
+            "user:admin",
+            "f",
+            request_hash_of(f"repay {loan_id}", body),
+            moment,
+            stale_before=moment - timedelta(minutes=2),
+        )
+    busy = admin.post(f"/loans/{loan_id}/repayments", json=body, headers={"Idempotency-Key": "f"})
+    assert busy.status_code == 409
+    assert busy.json()["code"] == "request_in_flight"
+    assert busy.headers["Retry-After"] == "1"
+    events = admin.get(f"/loans/{loan_id}/transactions").json()
+    assert [e for e in events if e["kind"] == "repayment"] == []
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_a_retry_while_the_first_request_runs_gets_409_then_the_first_answer(
+    server: Server,
+) -> None:
+    """PostgreSQL runs requests side by side: the one holding the key (here, a transaction
+    that has taken it and not finished) makes a retry wait its turn with 409, not run twice.
+    (SQLite lets one transaction run at a time, so there a retry simply waits.)"""
+    admin = server.client("admin")
+    loan_id = apply_and_accept(server, admin, "P-1")
+    body = {"amount_minor": 5_000}
+    with server.database.connect() as holder:
+        held = AccessRepository(holder).hold_idempotency_key("user:admin", "p")
+        assert held
+        busy = admin.post(
+            f"/loans/{loan_id}/repayments", json=body, headers={"Idempotency-Key": "p"}
+        )
+        assert busy.status_code == 409
+        assert busy.json()["code"] == "request_in_flight"
+        holder.rollback()  # the first request ends without an answer (it failed)
+    paid = admin.post(f"/loans/{loan_id}/repayments", json=body, headers={"Idempotency-Key": "p"})
+    assert paid.status_code == 201, paid.text
+    again = admin.post(f"/loans/{loan_id}/repayments", json=body, headers={"Idempotency-Key": "p"})
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == paid.json()
     events = admin.get(f"/loans/{loan_id}/transactions").json()
     assert [e["amount_minor"] for e in events if e["kind"] == "repayment"] == [5_000]

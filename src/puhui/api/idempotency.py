@@ -1,14 +1,17 @@
 """Idempotency-Key on every call that moves money.
 
-The first request with a key claims it (a committed `in_flight` record), runs, and stores its
-response in the same transaction as the money it moved. A replay with the same body gets that
-response back (header `Idempotent-Replayed: true`); the same key with a different body is
+A request holds its key for its one transaction (an advisory lock on PostgreSQL; SQLite's
+write lock lets one transaction run at a time anyway), runs, and stores its answer in that same
+transaction as the money it moved: a crash leaves neither. A replay with the same body gets
+that answer back (header `Idempotent-Replayed: true`); the same key with a different body is
 refused (409 `idempotency_key_reused`); a replay while the first is still running gets 409
 `request_in_flight` with Retry-After. A domain refusal is stored and replayed like a success;
-a refusal that says "later" (end-of-day running) and an unexpected failure release the claim,
-so the caller can retry with the same key (503 with Retry-After for the former). A claim left
-`in_flight` by a process that died is taken over after two minutes: the money and the stored
-answer commit together, so an unanswered claim means no money moved.
+a refusal that says "later" (end-of-day running, 503 with Retry-After) and an unexpected
+failure store nothing, so the caller can retry with the same key.
+
+End-of-day run through the API commits as it goes, so its key is claimed first (a committed
+`in_flight` record) and answered after; a claim left by a process that died is taken over after
+two minutes.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from puhui.api.runtime import Runtime
 from puhui.core.errors import PuhuiError
 from puhui.security.roles import Principal
 from puhui.storage.access_repository import AccessRepository, IdempotencyRecord
+from puhui.storage.uow import SqlUnitOfWork
 
 MAX_KEY_LENGTH = 200
 STALE_CLAIM = timedelta(minutes=2)  # a claim this old with no answer died with its process
@@ -74,12 +78,7 @@ def _replay(record: IdempotencyRecord, request_hash: str) -> JSONResponse:
             "operation",
         )
     if record.state != "done" or record.status_code is None or record.response is None:
-        raise ApiProblem(
-            409,
-            "request_in_flight",
-            "a request with this Idempotency-Key is still being processed; retry in a moment",
-            headers={"Retry-After": "1"},
-        )
+        raise _in_flight()
     media = PROBLEM_TYPE if record.status_code >= 400 else "application/json"
     return JSONResponse(
         json.loads(record.response),
@@ -99,15 +98,81 @@ def run_idempotent(
     *,
     own_transactions: bool = False,
 ) -> JSONResponse:
-    """Run `operation(uow)` once per key; its response is stored in the same transaction.
+    """Run `operation(uow)` once per key; its answer is stored in the same transaction as the
+    money it moved.
 
     With `own_transactions` the operation manages its own transactions (end-of-day) and gets
-    None; its response is stored right after it returns.
+    None; the key is claimed first and the answer stored right after it returns.
     """
     key = _check(key)
     request_hash = request_hash_of(route, body)
-    now = datetime.now(UTC).replace(tzinfo=None)
-    with rt.engine.begin() as connection:  # the claim: its own short transaction
+    if own_transactions:
+        return _run_claimed(rt, principal, key, request_hash, operation)
+    with rt.unit_of_work() as uow:
+        found = _held_record(uow, principal, key)
+        if found is not None:
+            return _replay(found, request_hash)
+        try:
+            status, result = operation(uow)
+        except PuhuiError as error:
+            uow.rollback()
+            if error.retryable:
+                raise _later(error) from None
+            return _store_refusal(uow, principal, key, request_hash, error)
+        text = json.dumps(result, default=str)
+        uow.access.save_idempotent(principal.subject, key, request_hash, status, text, _now())
+        uow.commit()
+        return JSONResponse(result, status_code=status)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _in_flight() -> ApiProblem:
+    return ApiProblem(
+        409,
+        "request_in_flight",
+        "a request with this Idempotency-Key is still being processed; retry in a moment",
+        headers={"Retry-After": "1"},
+    )
+
+
+def _later(error: PuhuiError) -> ApiProblem:
+    return ApiProblem(503, error.code, error.message, headers={"Retry-After": str(RETRY_AFTER_S)})
+
+
+def _held_record(uow: SqlUnitOfWork, principal: Principal, key: str) -> IdempotencyRecord | None:
+    """Hold the key for this transaction and read its record (None: the request is new)."""
+    if not uow.access.hold_idempotency_key(principal.subject, key):
+        raise _in_flight()
+    return uow.access.live_idempotency(principal.subject, key, stale_before=_now() - STALE_CLAIM)
+
+
+def _store_refusal(
+    uow: SqlUnitOfWork, principal: Principal, key: str, request_hash: str, error: PuhuiError
+) -> JSONResponse:
+    """A domain refusal is an answer too, stored so that a retry gets it again. The work's
+    transaction was rolled back, so this is a new one: if another request with the key got in
+    between, its answer is the one."""
+    found = _held_record(uow, principal, key)
+    if found is not None:
+        return _replay(found, request_hash)
+    response = problem(status_for(error), error.code, error.message)
+    text = bytes(response.body).decode()
+    uow.access.save_idempotent(
+        principal.subject, key, request_hash, response.status_code, text, _now()
+    )
+    uow.commit()
+    return response
+
+
+def _run_claimed(
+    rt: Runtime, principal: Principal, key: str, request_hash: str, operation: Operation
+) -> JSONResponse:
+    """A claim committed before the work (which commits as it goes), answered after it."""
+    now = _now()
+    with rt.engine.begin() as connection:
         claimed = AccessRepository(connection).start_idempotent(
             principal.subject, key, request_hash, now, stale_before=now - STALE_CLAIM
         )
@@ -115,40 +180,15 @@ def run_idempotent(
         with rt.engine.connect() as connection:
             record = AccessRepository(connection).idempotency(principal.subject, key)
         if record is None:  # released between our insert and our read: ask for a retry
-            raise ApiProblem(
-                409, "request_in_flight", "retry in a moment", headers={"Retry-After": "1"}
-            )
+            raise _in_flight()
         return _replay(record, request_hash)
     try:
-        if own_transactions:
-            return _run_alone(rt, principal, key, operation)
-        with rt.unit_of_work() as uow:
-            try:
-                status, result = operation(uow)
-            except PuhuiError as error:
-                uow.rollback()
-                if error.retryable:
-                    raise _Retry(error) from None
-                status = status_for(error)
-                response = problem(status, error.code, error.message)
-                uow.access.finish_idempotent(
-                    principal.subject, key, status, bytes(response.body).decode()
-                )
-                uow.commit()
-                return response
-            uow.access.finish_idempotent(
-                principal.subject, key, status, json.dumps(result, default=str)
-            )
-            uow.commit()
-            return JSONResponse(result, status_code=status)
+        return _run_alone(rt, principal, key, operation)
     except BaseException as failure:
         with rt.engine.begin() as connection:
             AccessRepository(connection).forget_idempotent(principal.subject, key)
         if isinstance(failure, _Retry):
-            later = failure.error
-            raise ApiProblem(
-                503, later.code, later.message, headers={"Retry-After": str(RETRY_AFTER_S)}
-            ) from None
+            raise _later(failure.error) from None
         raise
 
 

@@ -99,6 +99,49 @@ class AccessRepository:
         )
         return None if row is None else IdempotencyRecord(row[0], row[1], row[2], row[3])
 
+    def hold_idempotency_key(self, principal: str, key: str) -> bool:
+        """Hold the key for the rest of this transaction; False if another transaction is
+        running a request with it now. On PostgreSQL a transaction-scoped advisory lock (tried,
+        not waited for); SQLite's write lock already lets one transaction run at a time."""
+        if not self._driver.postgres:
+            return True
+        row = self._driver.one(
+            "SELECT pg_try_advisory_xact_lock(hashtextextended(?, 0))",
+            (f"idempotency\n{principal}\n{key}",),
+        )
+        return bool(row is not None and row[0])
+
+    def live_idempotency(
+        self, principal: str, key: str, *, stale_before: datetime
+    ) -> IdempotencyRecord | None:
+        """The key's record, leaving out a claim still `in_flight` from before `stale_before`
+        (the process that made it died: its request may run again)."""
+        row = self._driver.one(
+            "SELECT request_hash, state, status_code, response FROM idempotency_records "
+            "WHERE principal = ? AND key = ? AND NOT (state = 'in_flight' AND created_at < ?)",
+            (principal, key, self._driver.moment(stale_before)),
+        )
+        return None if row is None else IdempotencyRecord(row[0], row[1], row[2], row[3])
+
+    def save_idempotent(
+        self,
+        principal: str,
+        key: str,
+        request_hash: str,
+        status_code: int,
+        response: str,
+        now: datetime,
+    ) -> None:
+        """Store the answer to a request that ran (replacing a dead claim, if one was left)."""
+        self._driver.run(
+            "INSERT INTO idempotency_records (principal, key, request_hash, state, status_code, "
+            "response, created_at) VALUES (?, ?, ?, 'done', ?, ?, ?) "
+            "ON CONFLICT (principal, key) DO UPDATE SET request_hash = excluded.request_hash, "
+            "state = 'done', status_code = excluded.status_code, response = excluded.response, "
+            "created_at = excluded.created_at WHERE idempotency_records.state = 'in_flight'",
+            (principal, key, request_hash, status_code, response, self._driver.moment(now)),
+        )
+
     def start_idempotent(
         self, principal: str, key: str, request_hash: str, now: datetime, *, stale_before: datetime
     ) -> bool:
