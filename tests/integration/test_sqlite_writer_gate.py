@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from puhui.storage import engine as engine_module
-from puhui.storage.engine import DatabaseBusy, make_engine
+from puhui.storage.engine import DatabaseBusy, make_engine, read_only
 
 
 @pytest.fixture
@@ -101,3 +101,16 @@ def test_a_thread_that_waits_too_long_gets_a_clear_retryable_error(
     finally:
         done.set()
         holder.join()
+
+
+def test_a_report_reads_a_snapshot_while_a_writer_holds_the_lock(
+    database: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engine_module, "BUSY_TIMEOUT_MS", 100)  # a wrong wait fails fast
+    engine = make_engine(f"sqlite:///{database}")
+    with engine.begin() as writer:
+        writer.exec_driver_sql("INSERT INTO t VALUES (1)")  # not committed: lock and gate held
+        with read_only(engine) as reader:
+            assert reader.exec_driver_sql("SELECT count(*) FROM t").scalar() == 0
+    with read_only(engine) as reader:
+        assert reader.exec_driver_sql("SELECT count(*) FROM t").scalar() == 1

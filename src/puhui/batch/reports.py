@@ -17,6 +17,7 @@ from puhui.batch.summary import portfolio_summary
 from puhui.compliance.profile import JurisdictionProfile
 from puhui.ledger.accounts import PLATFORM_FUNDER
 from puhui.storage.calendar_repository import CalendarRepository
+from puhui.storage.engine import read_only
 from puhui.storage.tables import decisions, delinquency_snapshots, loans, products
 
 SCORE_BIN = 20
@@ -231,7 +232,7 @@ def _ratios(
 
 def dashboard(engine: sa.Engine, profile: JurisdictionProfile, net_assets_minor: int) -> Dashboard:
     summary = portfolio_summary(engine, profile)
-    with engine.connect() as connection, connection.begin():
+    with read_only(engine) as connection, connection.begin():
         as_of = CalendarRepository(connection).last_closed_date()
         funnel = {
             str(outcome): int(count)
@@ -271,5 +272,5 @@ def dashboard(engine: sa.Engine, profile: JurisdictionProfile, net_assets_minor:
 
 
 def product_codes(engine: sa.Engine) -> list[str]:
-    with engine.connect() as connection:
+    with read_only(engine) as connection:
         return [row[0] for row in connection.execute(sa.select(products.c.code).distinct())]

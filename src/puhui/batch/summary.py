@@ -13,6 +13,7 @@ from puhui.batch.columns import STATUS_CODES
 from puhui.batch.subledger import iter_loan_balances
 from puhui.compliance.profile import JurisdictionProfile
 from puhui.storage.calendar_repository import CalendarRepository
+from puhui.storage.engine import read_only
 from puhui.storage.journal_repository import JournalRepository
 from puhui.storage.tables import products
 
@@ -33,7 +34,7 @@ class PortfolioSummary:
 
 
 def portfolio_summary(engine: sa.Engine, profile: JurisdictionProfile) -> PortfolioSummary:
-    with engine.connect() as connection, connection.begin():
+    with read_only(engine) as connection, connection.begin():
         as_of = CalendarRepository(connection).last_closed_date()
         codes = dict(connection.execute(sa.select(products.c.id, products.c.code)).all())
         rows: dict[tuple[str, str], SummaryRow] = defaultdict(SummaryRow)

@@ -9,6 +9,10 @@ ask SQLite for it. SQLite's own wait is a sleep-and-retry ladder (1, 2, 5, 10, 1
 under a server's load a thread slept long after the lock was free, which left the CPU idle and
 made the slowest requests wait tens of milliseconds. The gate wakes the next thread the moment
 the lock is released; other processes still meet SQLite's busy timeout.
+
+Reports read through `read_only(engine)`: on SQLite their transactions start deferred (a WAL
+snapshot, neither the write lock nor the gate), so a dashboard over a large book never holds a
+payment up.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from puhui.core.errors import PuhuiError
 DEFAULT_SQLITE_FILE = "puhui.db"
 BUSY_TIMEOUT_MS = 30_000
 _GATE_HELD = "puhui_writer_gate_held"
+_READ_ONLY = "puhui_read_only"
 
 
 def database_url() -> str:
@@ -48,6 +53,9 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
+        if connection.get_execution_options().get(_READ_ONLY):
+            connection.exec_driver_sql("BEGIN")  # deferred: a snapshot to read, no lock
+            return
         if not gate.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
             raise DatabaseBusy(
                 f"another transaction of this process held the database for over "
@@ -71,6 +79,12 @@ def _tune_sqlite(engine: Engine) -> None:
     sa.event.listen(engine, "rollback", _release)
     # a connection that goes back to the pool (or is collected) never keeps the gate
     sa.event.listen(engine, "checkin", lambda _dbapi, record: _release_record(record.info))
+
+
+def read_only(engine: Engine) -> sa.Connection:
+    """A connection to read with (reports, dashboards); it must not write. On SQLite its
+    transactions take neither the write lock nor the writer gate."""
+    return engine.connect().execution_options(**{_READ_ONLY: True})
 
 
 class DatabaseBusy(PuhuiError):

@@ -25,6 +25,7 @@ from puhui.credit.models import load_scorer
 from puhui.credit.strategy import load_strategy, shipped_strategy
 from puhui.modeling.monitoring import stability
 from puhui.sim.dataset import TARGET, DatasetSpec, build_dataset
+from puhui.storage.engine import read_only
 from puhui.storage.tables import decisions
 
 MONITORED = 20_000  # decisions read from each end of the history
@@ -33,7 +34,7 @@ BACKTEST_APPLICANTS = 5_000
 
 def decision_stability(engine: sa.Engine) -> dict[str, Any] | None:
     """PSI of the score and CSI of every feature: oldest decisions against the newest."""
-    with engine.connect() as connection:
+    with read_only(engine) as connection:
         total = connection.execute(sa.select(sa.func.count()).select_from(decisions)).scalar() or 0
         if total < 200:
             return None
