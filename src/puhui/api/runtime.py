@@ -1,10 +1,17 @@
 """What a running server holds: the database engine, the jurisdiction profile, the token
-signer, the personal-data key ring, rate limiters and the decision engine (built once, swapped
-when a risk analyst activates another model or strategy)."""
+signer, the personal-data key ring, rate limiters and the decision engine.
+
+The decision engine is built once and swapped when a risk analyst activates another model or
+strategy. The choice is stored in the database, and every server process looks at it at most
+once a second (`CHOICE_CHECK_S`), so all workers follow an activation within a second, and a
+restarted server keeps it.
+"""
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -18,7 +25,7 @@ from puhui.api.credential_cache import CredentialCache
 from puhui.api.problems import ApiProblem
 from puhui.api.settings import ApiSettings
 from puhui.compliance.profile import JurisdictionProfile, load_profile
-from puhui.core.errors import InvalidInput
+from puhui.core.errors import InvalidInput, PuhuiError
 from puhui.credit.engine import RULE_NAMES, DecisionEngine, EngineConfig
 from puhui.credit.fraud import FraudGraph
 from puhui.credit.lender import LenderFigures
@@ -29,11 +36,14 @@ from puhui.loans.products import shipped_catalog
 from puhui.security.credentials import TokenSigner
 from puhui.sim.population import Population
 from puhui.sim.sources import SimulatedSources
-from puhui.storage.engine import make_engine
+from puhui.storage.engine import make_engine, read_only
+from puhui.storage.engine_choice_repository import EngineChoice, EngineChoiceRepository
 from puhui.storage.uow import SqlUnitOfWork
 
 STRATEGIES = ("default", "challenger")
 LENDER_EPOCH = date(2000, 1, 1)
+CHOICE_CHECK_S = 1.0
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -50,6 +60,7 @@ class Runtime:
     active_strategy: str = "default"
     _decider: DecisionEngine | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _choice_checked: float = float("-inf")
 
     @classmethod
     def start(cls, settings: ApiSettings) -> Runtime:
@@ -81,20 +92,50 @@ class Runtime:
         return closed + timedelta(days=1)
 
     def decider(self) -> DecisionEngine:
+        self.follow_stored_choice()
         with self._lock:
             if self._decider is None:
                 self._decider = self._build_decider(self.active_model, self.active_strategy)
             return self._decider
 
     def activate(self, *, model: Path | None = None, strategy: str | None = None) -> None:
-        """Build the engine with the new model or strategy first; swap only if that worked."""
+        """Build the engine with the new model or strategy first; store the choice for the
+        other processes and swap only if that worked."""
         chosen_model = model or self.active_model
         chosen_strategy = strategy or self.active_strategy
         built = self._build_decider(chosen_model, chosen_strategy)
+        with self.engine.begin() as connection:
+            EngineChoiceRepository(connection).save(
+                EngineChoice(chosen_model.name if chosen_model else None, chosen_strategy)
+            )
+        self._swap(built, chosen_model, chosen_strategy)
+
+    def follow_stored_choice(self) -> None:
+        """Take up a model or strategy another process activated (checked once a second)."""
+        if time.monotonic() - self._choice_checked < CHOICE_CHECK_S:
+            return
+        self._choice_checked = time.monotonic()
+        with read_only(self.engine) as connection:
+            stored = EngineChoiceRepository(connection).get()
+        model = self.active_model
+        if stored.model is not None and self.active_model is not None:
+            model = self.active_model.parent / stored.model
+        strategy = stored.strategy or self.active_strategy
+        if (model, strategy) == (self.active_model, self.active_strategy):
+            return
+        try:
+            built = self._build_decider(model, strategy)
+        except (PuhuiError, OSError) as error:
+            log.warning("the stored model or strategy cannot be used; keeping the current one")
+            log.debug("because: %s", error)
+            return
+        self._swap(built, model, strategy)
+
+    def _swap(self, built: DecisionEngine, model: Path | None, strategy: str) -> None:
         with self._lock:
             self._decider = built
-            self.active_model = chosen_model
-            self.active_strategy = chosen_strategy
+            self.active_model = model
+            self.active_strategy = strategy
 
     def _build_decider(self, model: Path | None, strategy_name: str) -> DecisionEngine:
         if model is None:

@@ -195,6 +195,7 @@ def line_page(request: Request, line_id: Id) -> Response:
 def models_page(request: Request) -> Response:
     def build(_principal: Principal) -> HTMLResponse:
         rt = rt_of(request)
+        rt.follow_stored_choice()
         return render(
             request,
             "console/models.html",

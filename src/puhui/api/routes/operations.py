@@ -57,7 +57,9 @@ def list_products(
 
 
 def _models_root(request: Request) -> Path | None:
-    active = runtime(request).active_model
+    rt = runtime(request)
+    rt.follow_stored_choice()
+    active = rt.active_model
     return None if active is None else active.parent
 
 
@@ -110,7 +112,9 @@ def activate_model(
 def list_strategies(
     request: Request, _principal: Annotated[Principal, Depends(needs("models:read"))]
 ) -> list[dict[str, Any]]:
-    active = runtime(request).active_strategy
+    rt = runtime(request)
+    rt.follow_stored_choice()
+    active = rt.active_strategy
     return [{"name": name, "active": name == active} for name in STRATEGIES]
 
 
