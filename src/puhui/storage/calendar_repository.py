@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -25,10 +26,13 @@ class CalendarRepository:
     def _get(self, key: str) -> date | None:
         if self._cache is None:
             # Both dates in one plain query: this runs at the start of every unit of work.
-            rows = Driver(self._connection).all(_READ, (LAST_CLOSED, EOD_RUNNING))
-            self._cache = {LAST_CLOSED: None, EOD_RUNNING: None}
-            self._cache.update({k: date.fromisoformat(v) if v else None for k, v in rows})
+            self._fill(Driver(self._connection).all(_READ, (LAST_CLOSED, EOD_RUNNING)))
+        assert self._cache is not None
         return self._cache.get(key)
+
+    def _fill(self, rows: list[tuple[Any, ...]]) -> None:
+        self._cache = {LAST_CLOSED: None, EOD_RUNNING: None}
+        self._cache.update({k: date.fromisoformat(v) if v else None for k, v in rows})
 
     def _set(self, key: str, value: date | None) -> None:
         self._get(key)
@@ -56,16 +60,16 @@ class CalendarRepository:
     def lock(self) -> None:
         """Hold end-of-day off while this transaction posts events (PostgreSQL).
 
-        A shared lock on the "EOD running" row: end-of-day's update of that row waits for every
-        transaction holding it, and later ones then see the run and refuse. SQLite needs nothing:
-        BEGIN IMMEDIATE already makes writers take turns.
+        A shared lock on the calendar rows: end-of-day's updates of them wait for every
+        transaction holding it, and later ones then see the run and refuse. The rows are read in
+        the same statement (it starts every unit of work); a locked row is read as committed
+        after any wait, so the dates are current. Only end-of-day updates these rows, and it
+        holds nothing a unit of work then waits for. SQLite needs no lock: BEGIN IMMEDIATE
+        already makes writers take turns.
         """
         if self._connection.dialect.name == "postgresql":
-            self._connection.execute(
-                sa.select(system_state.c.key)
-                .where(system_state.c.key == EOD_RUNNING)
-                .with_for_update(read=True)
-            )
+            locked = Driver(self._connection).all(_READ + " FOR SHARE", (LAST_CLOSED, EOD_RUNNING))
+            self._fill(locked)
 
     def ensure_rows(self) -> None:
         """Create the calendar rows (so there is always a row to lock)."""
