@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from puhui.security.consent import ConsentRecord, Purpose
 from puhui.security.personal_data import PERSONAL_FIELDS, Field
+from puhui.storage.driver import Driver
 from puhui.storage.tables import consents, customers, personal_data_reads, staff_users
 
 
@@ -30,9 +31,22 @@ def _column(field: Field) -> str:
     return f"{field.value}_sealed"
 
 
+_CUSTOMER_COLUMNS = (
+    "id",
+    "kind",
+    *(_column(f) for f in PERSONAL_FIELDS),
+    "key_id",
+    "login",
+    "password_hash",
+    "created_at",
+)
+_SELECT_CUSTOMER = f"SELECT {', '.join(_CUSTOMER_COLUMNS)} FROM customers WHERE id = ?"
+
+
 class CustomerRepository:
     def __init__(self, connection: sa.Connection) -> None:
         self._connection = connection
+        self._driver = Driver(connection)
 
     def add(
         self,
@@ -89,10 +103,22 @@ class CustomerRepository:
         )
 
     def get(self, customer_id: int) -> SealedCustomer | None:
-        row = self._connection.execute(
-            sa.select(customers).where(customers.c.id == customer_id)
-        ).first()
-        return None if row is None else self._customer(row)
+        # Plain SQL (see storage.driver): every application and acceptance reads its customer.
+        row = self._driver.one(_SELECT_CUSTOMER, (customer_id,))
+        if row is None:
+            return None
+        values = dict(zip(_CUSTOMER_COLUMNS, row, strict=True))
+        created_at = self._driver.read_moment(values["created_at"])
+        assert created_at is not None, "customers.created_at is NOT NULL"
+        return SealedCustomer(
+            customer_id=values["id"],
+            kind=values["kind"],
+            sealed={f: values[_column(f)] for f in PERSONAL_FIELDS},
+            key_id=values["key_id"],
+            login=values["login"],
+            password_hash=values["password_hash"],
+            created_at=created_at,
+        )
 
     def by_login(self, login: str) -> SealedCustomer | None:
         row = self._connection.execute(
@@ -181,20 +207,20 @@ class CustomerRepository:
         return updated.rowcount == 1
 
     def consents(self, customer_id: int) -> list[ConsentRecord]:
-        rows = self._connection.execute(
-            sa.select(consents).where(consents.c.customer_id == customer_id).order_by(consents.c.id)
-        ).all()
-        return [
-            ConsentRecord(
-                row.id,
-                row.customer_id,
-                Purpose(row.purpose),
-                row.scope,
-                row.granted_at,
-                row.withdrawn_at,
+        rows = self._driver.all(
+            "SELECT id, customer_id, purpose, scope, granted_at, withdrawn_at FROM consents "
+            "WHERE customer_id = ? ORDER BY id",
+            (customer_id,),
+        )
+        records = []
+        for consent_id, customer, purpose, scope, granted_at, withdrawn_at in rows:
+            granted = self._driver.read_moment(granted_at)
+            assert granted is not None, "consents.granted_at is NOT NULL"
+            withdrawn = self._driver.read_moment(withdrawn_at)
+            records.append(
+                ConsentRecord(consent_id, customer, Purpose(purpose), scope, granted, withdrawn)
             )
-            for row in rows
-        ]
+        return records
 
     # --- access log ---
 

@@ -54,6 +54,12 @@ class Driver:
         """A DATETIME parameter: text as SQLAlchemy writes it for SQLite, a datetime for PG."""
         return value if self.postgres else value.strftime("%Y-%m-%d %H:%M:%S.%f")
 
+    def read_moment(self, value: Any) -> dt.datetime | None:
+        """A DATETIME column as read: a datetime from PostgreSQL, its text from SQLite."""
+        if value is None or isinstance(value, dt.datetime):
+            return value
+        return dt.datetime.fromisoformat(value)
+
     def date(self, value: date | None) -> Any:
         """A DATE parameter: ISO text for SQLite (explicitly), a date for PostgreSQL."""
         if value is None or self.postgres:

@@ -7,6 +7,7 @@ import re
 import sqlalchemy as sa
 
 from puhui.core.errors import InvalidInput
+from puhui.storage.driver import Driver
 from puhui.storage.tables import funders
 
 FUNDER_CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -24,9 +25,8 @@ class FunderRepository:
             self._connection.execute(sa.insert(funders).values(code=code, name=name))
 
     def exists(self, code: str) -> bool:
-        found = self._connection.execute(
-            sa.select(funders.c.code).where(funders.c.code == code)
-        ).first()
+        # Plain SQL (see storage.driver): every booking checks its funder.
+        found = Driver(self._connection).one("SELECT 1 FROM funders WHERE code = ?", (code,))
         return found is not None
 
     def codes(self) -> list[str]:

@@ -27,6 +27,7 @@ def _parse(definition: str) -> Product:
 
 
 _DEFINITION = "SELECT definition FROM products WHERE id = ?"
+_CURRENT = "SELECT id FROM products WHERE code = ? ORDER BY version DESC LIMIT 1"
 
 
 class ProductRepository:
@@ -44,12 +45,7 @@ class ProductRepository:
         return self._by_id[product_id]
 
     def current(self, code: str) -> tuple[int, Product]:
-        row = self._connection.execute(
-            sa.select(products.c.id)
-            .where(products.c.code == code)
-            .order_by(products.c.version.desc())
-            .limit(1)
-        ).first()
+        row = Driver(self._connection).one(_CURRENT, (code,))
         if row is None:
             known = self._connection.execute(sa.select(products.c.code).distinct()).scalars()
             raise InvalidProduct(
