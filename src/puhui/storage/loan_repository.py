@@ -23,7 +23,6 @@ from puhui.loans.serialise import terms_from_dict, terms_to_dict
 from puhui.loans.terms import ScheduleTerms
 from puhui.storage.driver import Driver, from_day, to_day
 from puhui.storage.product_repository import ProductRepository
-from puhui.storage.tables import instalments, loans
 
 INSTALMENT_FIELDS = (
     "seq",
@@ -169,8 +168,6 @@ _UPDATE_INSTALMENT_SQL = (
     + ", ".join(f"{name} = ?" for name in _INSTALMENT_COLUMNS)
     + " WHERE loan_id = ? AND seq = ?"
 )
-_INSERT_LOAN = sa.insert(loans)
-_INSERT_INSTALMENT = sa.insert(instalments)
 
 
 def _instalment_tuple(row: InstalmentRow) -> tuple[Any, ...]:
@@ -195,15 +192,20 @@ class LoanRepository:
         # Snapshots of the instalments as read, so `save` writes only the rows that changed.
         self._loaded_rows: dict[int, list[tuple[object, ...]]] = {}
         self._update_sql: str | None = None
+        self._insert_sql: str | None = None
 
     def add(self, loan: Loan, *, product_id: int, borrower_ref: str) -> int:
         values = new_loan_columns(
             loan, product_id=product_id, borrower_ref=borrower_ref, profile=self._profile
         )
-        result = self._connection.execute(_INSERT_LOAN, values)
-        loan_id = int(result.inserted_primary_key[0])  # type: ignore[index]
-        self._connection.execute(
-            _INSERT_INSTALMENT, [instalment_columns(loan_id, row) for row in loan.rows]
+        if self._insert_sql is None:  # the columns come in a fixed order
+            marks = ", ".join("?" * len(values))
+            self._insert_sql = f"INSERT INTO loans ({', '.join(values)}) VALUES ({marks})"
+        loan_id = self._driver.insert_id(
+            self._insert_sql, [_driver_value(v) for v in values.values()]
+        )
+        self._driver.many(
+            _INSERT_INSTALMENT_SQL, [(loan_id, *_instalment_tuple(row)) for row in loan.rows]
         )
         self._loaded_rows[loan_id] = [row.snapshot() for row in loan.rows]
         return loan_id
