@@ -193,6 +193,8 @@ class LoanRepository:
         self._loaded_rows: dict[int, list[tuple[object, ...]]] = {}
         self._update_sql: str | None = None
         self._insert_sql: str | None = None
+        # The state columns `add` wrote, until the loan's first `save` (see there).
+        self._booked_state: dict[int, tuple[Any, ...]] = {}
 
     def add(self, loan: Loan, *, product_id: int, borrower_ref: str) -> int:
         values = new_loan_columns(
@@ -204,6 +206,8 @@ class LoanRepository:
         loan_id = self._driver.insert_id(
             self._insert_sql, [_driver_value(v) for v in values.values()]
         )
+        state = loan_state_columns(loan, self._profile)
+        self._booked_state[loan_id] = tuple(_driver_value(v) for v in state.values())
         self._driver.many(
             _INSERT_INSTALMENT_SQL, [(loan_id, *_instalment_tuple(row)) for row in loan.rows]
         )
@@ -274,9 +278,11 @@ class LoanRepository:
             self._update_sql = (
                 "UPDATE loans SET " + ", ".join(f"{name} = ?" for name in columns) + " WHERE id = ?"
             )
-        self._driver.run(
-            self._update_sql, (*(_driver_value(v) for v in columns.values()), loan.loan_id)
-        )
+        state = tuple(_driver_value(v) for v in columns.values())
+        if self._booked_state.pop(loan.loan_id, None) != state:
+            # (A loan booked by `add` is saved right after, its disbursal recorded, unchanged:
+            # rewriting the row would only update every index on it again.)
+            self._driver.run(self._update_sql, (*state, loan.loan_id))
         before = self._loaded_rows.get(loan.loan_id, [])
         after = [row.snapshot() for row in loan.rows]
         self._loaded_rows[loan.loan_id] = after
