@@ -126,6 +126,12 @@ def prepare(
             )
             line_ids.append(opened.line_id)
         uow.commit()
+    if engine.dialect.name == "postgresql":
+        # Start the run with a fresh checkpoint, so that the next timed one falls after it: on
+        # this shared test cluster a checkpoint's sync phase covers thousands of files (every
+        # test run re-creates its schema) and stalled commits for about half a second.
+        with engine.connect() as connection:
+            connection.exec_driver_sql("CHECKPOINT")
     url = engine.url.render_as_string(hide_password=False)
     engine.dispose()
     settings = OUT / "http.env"
@@ -181,13 +187,16 @@ def server_peak_mib(server: subprocess.Popen[bytes]) -> float:
 
 
 async def open_loop(
-    rate: float, count: int, flow: Callable[[int], Awaitable[bool]]
+    rate: float, count: int, flow: Callable[[int], Awaitable[bool]], slowest: int = 0
 ) -> tuple[list[float], float, int]:
     """Start `count` flows at `rate` per second; returns their durations, the wall time and
     how many failed. Each flow is created when it is due (creating thousands of tasks up front
     stalled the client's own loop for 0.3 s at the start, which showed as server latency), and
-    its time counts from when it was due, so a client that falls behind is not hidden."""
+    its time counts from when it was due, so a client that falls behind is not hidden. With
+    `slowest`, prints when the slowest flows were due (s into the run) and how long they took
+    (ms): a burst at one moment is a stall (a collection, a checkpoint), not load."""
     samples: list[float] = []
+    due_times: list[float] = []
     failures = 0
     started = time.perf_counter()
 
@@ -198,6 +207,7 @@ async def open_loop(
         except aiohttp.ClientError:
             ok = False
         samples.append(time.perf_counter() - due)
+        due_times.append(due - started)
         failures += 0 if ok else 1
 
     running = []
@@ -206,6 +216,9 @@ async def open_loop(
         await asyncio.sleep(max(0.0, due - time.perf_counter()))
         running.append(asyncio.create_task(one(index, due)))
     await asyncio.gather(*running)
+    if slowest:
+        worst = sorted(zip(samples, due_times, strict=True), reverse=True)[:slowest]
+        print("slowest:", sorted((round(at, 2), round(took * 1000)) for took, at in worst))
     return samples, time.perf_counter() - started, failures
 
 
@@ -275,7 +288,7 @@ async def run_load(
                 return r.status == 201
 
         count = min(len(bodies) - WARM_UP, int(args.rate * args.seconds))
-        samples, wall, failures = await open_loop(args.rate, count, apply_flow)
+        samples, wall, failures = await open_loop(args.rate, count, apply_flow, args.slowest)
         results.append(
             Result(
                 "http apply→decision→accept→disbursal",
@@ -302,7 +315,9 @@ async def run_load(
                 return r.status == 201
 
         count = int(args.checkout_rate * args.seconds)
-        samples, wall, failures = await open_loop(args.checkout_rate, count, authorise)
+        samples, wall, failures = await open_loop(
+            args.checkout_rate, count, authorise, args.slowest
+        )
         results.append(
             Result(
                 "http checkout authorisation",
@@ -326,6 +341,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--slowest", type=int, default=0, help="print the N slowest flows")
     args = parser.parse_args()
     customers = int(args.rate * args.seconds) + WARM_UP
     settings, bodies, line_ids, key = prepare(args.database, customers, line_count=2_000)
