@@ -42,7 +42,14 @@ EnvFileOption = Annotated[
 def serve_command(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.", min=1, max=65535)] = 8000,
-    workers: Annotated[int, typer.Option(help="Worker processes.", min=1, max=64)] = 1,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Worker processes (default: 1 on SQLite, one per core on PostgreSQL).",
+            min=1,
+            max=64,
+        ),
+    ] = None,
     env_file: EnvFileOption = None,
 ) -> None:
     """Serve the HTTP API (/api/v1, OpenAPI at /api/v1/docs), the console and applicant pages."""

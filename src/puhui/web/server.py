@@ -46,8 +46,15 @@ def settle_heap(app: FastAPI) -> None:
     gc.freeze()
 
 
-def serve(*, host: str, port: int, workers: int, env_file: Path | None) -> None:
-    settings_from(env_file)  # fail fast, in this process, on a bad setting
+def default_workers(database_url: str) -> int:
+    """SQLite has one writer at a time and its writer gate is per process: one worker. On
+    PostgreSQL one per core (the one-subject routes run on each worker's event loop)."""
+    return 1 if database_url.startswith("sqlite") else max(1, os.cpu_count() or 1)
+
+
+def serve(*, host: str, port: int, workers: int | None, env_file: Path | None) -> None:
+    settings = settings_from(env_file)  # fail fast, in this process, on a bad setting
+    workers = workers or default_workers(settings.database_url)
     if env_file is not None:
         os.environ[ENV_FILE_VARIABLE] = str(env_file.resolve())
     uvicorn.run(
