@@ -24,7 +24,7 @@ def _app_raising(error: Exception) -> FastAPI:
 
 
 async def _get(app: FastAPI) -> httpx.Response:
-    transport = httpx.ASGITransport(app=app)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         return await client.get("/fail")
 
@@ -43,3 +43,17 @@ async def test_a_refusal_as_it_stands_is_400_without_retry_after() -> None:
     response = await _get(_app_raising(InvalidInput("bad amount; send a positive one")))
     assert response.status_code == 400
     assert "Retry-After" not in response.headers
+
+
+class _LockNotAvailable(Exception):
+    """What psycopg raises when PostgreSQL's lock_timeout expires."""
+
+    sqlstate = "55P03"
+
+
+@pytest.mark.anyio
+async def test_a_lock_wait_timeout_is_503_database_busy_not_a_500() -> None:
+    response = await _get(_app_raising(_LockNotAvailable("canceling statement: lock timeout")))
+    assert response.status_code == 503
+    assert response.json()["code"] == "database_busy"
+    assert response.headers["Retry-After"] == str(RETRY_AFTER_S)

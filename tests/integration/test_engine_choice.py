@@ -16,18 +16,19 @@ from puhui.compliance.profile import load_profile
 from puhui.core.errors import InvalidInput
 from puhui.security.credentials import TokenSigner
 from puhui.security.personal_data import KeyRing
-from puhui.storage.engine_choice_repository import EngineChoice, EngineChoiceRepository
+from puhui.storage.engine_choice_repository import EngineChoiceRepository
 
 
 @pytest.fixture
 def built(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str | None, str]]:
-    """Engines are built by name only (building a real one needs a trained model)."""
+    """Engines are built by name only (building a real one needs a trained model); every
+    attempt to build one is logged."""
     log: list[tuple[str | None, str]] = []
 
     def build(_self: Runtime, model: Path | None, strategy: str) -> Any:
+        log.append((model.name if model else None, strategy))  # every attempt
         if strategy not in ("default", "challenger"):
             raise InvalidInput(f"no strategy {strategy!r}")
-        log.append((model.name if model else None, strategy))
         return (model.name if model else None, strategy)
 
     monkeypatch.setattr(Runtime, "_build_decider", build)
@@ -75,5 +76,37 @@ def test_a_stored_choice_that_cannot_be_built_leaves_the_running_engine(
         first.activate(strategy="no-such-strategy")  # refused before anything is stored
     assert second.decider() == ("m1", "default")
     with database.begin() as connection:  # stored by an older release, say
-        EngineChoiceRepository(connection).save(EngineChoice("m1", "retired-strategy"))
+        EngineChoiceRepository(connection).save_strategy("retired-strategy")
     assert second.decider() == ("m1", "default")
+
+
+def test_two_workers_activating_a_model_and_a_strategy_at_once_keep_both(
+    database: sa.Engine,
+    tmp_path: Path,
+    built: list[tuple[str | None, str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first, second = worker(database, tmp_path), worker(database, tmp_path)
+    second.decider()
+    monkeypatch.setattr(runtime_module, "CHOICE_CHECK_S", 3600.0)  # the second has not looked
+    first.activate(model=tmp_path / "m2")
+    second.activate(strategy="challenger")  # from its stale view: model m1
+    monkeypatch.setattr(runtime_module, "CHOICE_CHECK_S", 0.0)
+    assert first.decider() == ("m2", "challenger")
+    assert second.decider() == ("m2", "challenger")
+
+
+def test_a_broken_stored_choice_is_tried_once_until_it_changes(
+    database: sa.Engine, tmp_path: Path, built: list[tuple[str | None, str]]
+) -> None:
+    running = worker(database, tmp_path)
+    running.decider()
+    with database.begin() as connection:
+        EngineChoiceRepository(connection).save_strategy("retired-strategy")
+    attempts = len(built)
+    for _ in range(3):
+        assert running.decider() == ("m1", "default")
+    assert len(built) == attempts + 1  # tried once, not on every request
+    with database.begin() as connection:
+        EngineChoiceRepository(connection).save_strategy("challenger")
+    assert running.decider() == ("m1", "challenger")

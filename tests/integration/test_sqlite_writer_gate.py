@@ -3,6 +3,7 @@ lock, and no way of leaving a transaction keeps the gate."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import sqlite3
 import threading
@@ -13,7 +14,8 @@ import pytest
 import sqlalchemy as sa
 
 from puhui.storage import engine as engine_module
-from puhui.storage.engine import DatabaseBusy, make_engine, read_only
+from puhui.storage.engine import DatabaseBusy, is_lock_wait_timeout, make_engine, read_only
+from puhui.storage.uow import SqlUnitOfWork
 
 
 @pytest.fixture
@@ -114,3 +116,69 @@ def test_a_report_reads_a_snapshot_while_a_writer_holds_the_lock(
             assert reader.exec_driver_sql("SELECT count(*) FROM t").scalar() == 0
     with read_only(engine) as reader:
         assert reader.exec_driver_sql("SELECT count(*) FROM t").scalar() == 1
+
+
+def test_an_event_loop_thread_does_not_wait_behind_a_long_job(
+    database: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A request on the event loop waits for a short transaction, but gets a 503-mapped
+    DatabaseBusy at once when the gate has been held longer than LOOP_WAIT_S."""
+    monkeypatch.setattr(engine_module, "LOOP_WAIT_S", 0.2)
+    engine = make_engine(f"sqlite:///{database}")
+
+    async def write() -> None:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("INSERT INTO t VALUES (1)")
+
+    holding, release = threading.Event(), threading.Event()
+
+    def job(seconds: float) -> None:
+        with engine.begin():
+            holding.set()
+            release.wait(timeout=seconds)
+
+    short = threading.Thread(target=job, args=(0.05,))
+    short.start()
+    holding.wait()
+    asyncio.run(write())  # waited for the short transaction
+    short.join()
+
+    holding.clear()
+    long = threading.Thread(target=job, args=(10,))
+    long.start()
+    holding.wait()
+    time.sleep(0.3)  # the job has held the gate longer than LOOP_WAIT_S
+    with pytest.raises(DatabaseBusy, match="long job"):  # not left waiting for the job
+        asyncio.run(write())
+    release.set()
+    long.join()
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM t").scalar() == 1
+
+
+def test_a_unit_of_work_that_fails_to_start_frees_the_gate(
+    database: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engine_module, "BUSY_TIMEOUT_MS", 100)
+    engine = make_engine(f"sqlite:///{database}")  # not migrated: the calendar is missing
+    with pytest.raises(sqlite3.OperationalError, match="no such table"), SqlUnitOfWork(engine):
+        pass
+    with engine.begin() as connection:  # no DatabaseBusy: the failed start kept nothing
+        connection.exec_driver_sql("INSERT INTO t VALUES (1)")
+
+
+def test_lock_wait_timeouts_are_recognised_on_both_databases(database: Path) -> None:
+    holder = sqlite3.connect(database, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    waiter = sqlite3.connect(database, timeout=0)
+    with pytest.raises(sqlite3.OperationalError) as busy:
+        waiter.execute("INSERT INTO t VALUES (1)")
+    holder.execute("ROLLBACK")
+    assert is_lock_wait_timeout(busy.value)
+    assert is_lock_wait_timeout(sa.exc.OperationalError("INSERT", {}, busy.value))
+
+    class LockNotAvailable(Exception):
+        sqlstate = "55P03"
+
+    assert is_lock_wait_timeout(LockNotAvailable())
+    assert not is_lock_wait_timeout(ValueError("no"))

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from puhui.core.errors import Conflict, InvalidInput, NotFound, PuhuiError
 from puhui.security.errors import ConsentRequired, Forbidden, NotAuthenticated
+from puhui.storage.engine import is_lock_wait_timeout
 
 PROBLEM_TYPE = "application/problem+json"
 log = logging.getLogger("puhui.api")
@@ -97,5 +98,13 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, error: Exception) -> JSONResponse:
+        if is_lock_wait_timeout(error):  # nothing was applied; the same request can succeed
+            return problem(
+                503,
+                "database_busy",
+                "the data this request needs is locked by a long job (end-of-day); "
+                "try again in a few seconds",
+                headers={"Retry-After": str(RETRY_AFTER_S)},
+            )
         log.error("unexpected %s while serving a request", type(error).__name__)
         return problem(500, "internal_error", "the server failed; the request was not applied")

@@ -25,7 +25,7 @@ from puhui.api.credential_cache import CredentialCache
 from puhui.api.problems import ApiProblem
 from puhui.api.settings import ApiSettings
 from puhui.compliance.profile import JurisdictionProfile, load_profile
-from puhui.core.errors import InvalidInput, PuhuiError
+from puhui.core.errors import InvalidInput
 from puhui.credit.engine import RULE_NAMES, DecisionEngine, EngineConfig
 from puhui.credit.fraud import FraudGraph
 from puhui.credit.lender import LenderFigures
@@ -37,12 +37,13 @@ from puhui.security.credentials import TokenSigner
 from puhui.sim.population import Population
 from puhui.sim.sources import SimulatedSources
 from puhui.storage.engine import make_engine, read_only
-from puhui.storage.engine_choice_repository import EngineChoice, EngineChoiceRepository
+from puhui.storage.engine_choice_repository import EngineChoiceRepository
 from puhui.storage.uow import SqlUnitOfWork
 
 STRATEGIES = ("default", "challenger")
 LENDER_EPOCH = date(2000, 1, 1)
 CHOICE_CHECK_S = 1.0
+LOCK_TIMEOUT_MS = 2_000  # PostgreSQL: the longest a server transaction waits for a lock
 log = logging.getLogger(__name__)
 
 
@@ -61,11 +62,19 @@ class Runtime:
     _decider: DecisionEngine | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _choice_checked: float = float("-inf")
+    _failed_choice: tuple[Path | None, str] | None = None
 
     @classmethod
     def start(cls, settings: ApiSettings) -> Runtime:
         engine = (
-            make_engine(settings.database_url, pool_size=8, max_overflow=8)
+            make_engine(
+                settings.database_url,
+                pool_size=4,  # a worker runs one-subject requests one at a time on its loop
+                max_overflow=4,
+                # a request that meets a row an end-of-day chunk holds gives up (503) rather
+                # than stall its worker's event loop for the rest of the chunk
+                connect_args={"options": f"-c lock_timeout={LOCK_TIMEOUT_MS}"},
+            )
             if not (settings.database_url.startswith("sqlite"))
             else make_engine(settings.database_url)
         )
@@ -105,9 +114,11 @@ class Runtime:
         chosen_strategy = strategy or self.active_strategy
         built = self._build_decider(chosen_model, chosen_strategy)
         with self.engine.begin() as connection:
-            EngineChoiceRepository(connection).save(
-                EngineChoice(chosen_model.name if chosen_model else None, chosen_strategy)
-            )
+            choices = EngineChoiceRepository(connection)
+            if model is not None:
+                choices.save_model(model.name)
+            if strategy is not None:
+                choices.save_strategy(strategy)
         self._swap(built, chosen_model, chosen_strategy)
 
     def follow_stored_choice(self) -> None:
@@ -115,19 +126,24 @@ class Runtime:
         if time.monotonic() - self._choice_checked < CHOICE_CHECK_S:
             return
         self._choice_checked = time.monotonic()
-        with read_only(self.engine) as connection:
-            stored = EngineChoiceRepository(connection).get()
+        try:
+            with read_only(self.engine) as connection:
+                stored = EngineChoiceRepository(connection).get()
+        except sa.exc.SQLAlchemyError:
+            log.warning("the stored model choice cannot be read; keeping the current engine")
+            return
         model = self.active_model
         if stored.model is not None and self.active_model is not None:
             model = self.active_model.parent / stored.model
         strategy = stored.strategy or self.active_strategy
-        if (model, strategy) == (self.active_model, self.active_strategy):
+        wanted = (model, strategy)
+        if wanted in ((self.active_model, self.active_strategy), self._failed_choice):
             return
-        try:
+        try:  # (built in the request that noticed: once per activation and worker)
             built = self._build_decider(model, strategy)
-        except (PuhuiError, OSError) as error:
+        except Exception:  # a broken stored choice must not break applications: keep serving
             log.warning("the stored model or strategy cannot be used; keeping the current one")
-            log.debug("because: %s", error)
+            self._failed_choice = wanted  # not tried again until the stored choice changes
             return
         self._swap(built, model, strategy)
 

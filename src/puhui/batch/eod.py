@@ -177,8 +177,8 @@ def _run_day(
             if (day + timedelta(days=1)).month != day.month:
                 snapshot_delinquency(connection, day)
             calendar = CalendarRepository(connection)
+            calendar.mark_running(None)  # (in key order, like CalendarRepository.lock)
             calendar.mark_closed(day)
-            calendar.mark_running(None)
             connection.execute(
                 sa.update(eod_runs)
                 .where(eod_runs.c.business_date == day)

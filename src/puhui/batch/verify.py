@@ -24,6 +24,7 @@ from puhui.batch.columns import fetch_matrix
 from puhui.batch.subledger import LoanBalances, iter_loan_balances
 from puhui.ledger.accounts import Account
 from puhui.storage.calendar_repository import CalendarRepository
+from puhui.storage.engine import read_only
 from puhui.storage.journal_repository import JournalRepository
 from puhui.storage.tables import APPEND_ONLY_TABLES
 
@@ -57,7 +58,7 @@ class VerifyReport:
 
 def verify(engine: sa.Engine) -> VerifyReport:
     report = VerifyReport()
-    with engine.connect() as connection, connection.begin():
+    with read_only(engine) as connection, connection.begin():
         report.entries = int(
             connection.exec_driver_sql("SELECT COUNT(*) FROM journal_entries").scalar() or 0
         )

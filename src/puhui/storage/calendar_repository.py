@@ -63,12 +63,15 @@ class CalendarRepository:
         A shared lock on the calendar rows: end-of-day's updates of them wait for every
         transaction holding it, and later ones then see the run and refuse. The rows are read in
         the same statement (it starts every unit of work); a locked row is read as committed
-        after any wait, so the dates are current. Only end-of-day updates these rows, and it
-        holds nothing a unit of work then waits for. SQLite needs no lock: BEGIN IMMEDIATE
-        already makes writers take turns.
+        after any wait, so the dates are current. Only end-of-day updates these rows, in the
+        same key order, and it holds nothing else a unit of work then waits for. SQLite needs
+        no lock: BEGIN IMMEDIATE already makes writers take turns.
         """
         if self._connection.dialect.name == "postgresql":
-            locked = Driver(self._connection).all(_READ + " FOR SHARE", (LAST_CLOSED, EOD_RUNNING))
+            # In key order; end-of-day updates them in the same order (no deadlock).
+            locked = Driver(self._connection).all(
+                _READ + " ORDER BY key FOR SHARE", (LAST_CLOSED, EOD_RUNNING)
+            )
             self._fill(locked)
 
     def ensure_rows(self) -> None:

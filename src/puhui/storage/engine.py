@@ -17,8 +17,10 @@ payment up.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
+import time
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,6 +30,7 @@ from puhui.core.errors import PuhuiError
 
 DEFAULT_SQLITE_FILE = "puhui.db"
 BUSY_TIMEOUT_MS = 30_000
+LOOP_WAIT_S = 1.0  # the longest an event-loop thread waits for the writer gate
 _GATE_HELD = "puhui_writer_gate_held"
 _READ_ONLY = "puhui_read_only"
 
@@ -50,17 +53,37 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.close()
 
     gate = threading.Lock()
+    taken_at = [0.0]  # when the gate was last taken (monotonic seconds)
+
+    def _take_gate() -> None:
+        """Wait for the gate. A thread that runs an event loop (the API's one-subject routes)
+        holds up every request of its process while it waits, so it waits at most
+        LOOP_WAIT_S, and not at all once the holder has had the gate that long (a long job:
+        end-of-day, a verification); it gets DatabaseBusy (503, try again) instead."""
+        if not _on_event_loop():
+            if gate.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
+                taken_at[0] = time.monotonic()
+                return
+            raise DatabaseBusy(
+                f"another transaction of this process held the database for over "
+                f"{BUSY_TIMEOUT_MS // 1000} s; try again when it has finished"
+            )
+        if gate.acquire(blocking=False) or (
+            time.monotonic() - taken_at[0] < LOOP_WAIT_S and gate.acquire(timeout=LOOP_WAIT_S)
+        ):
+            taken_at[0] = time.monotonic()
+            return
+        raise DatabaseBusy(
+            "the database is busy with a long job (end-of-day, a verification); "
+            "try again in a few seconds"
+        )
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
         if connection.get_execution_options().get(_READ_ONLY):
             connection.exec_driver_sql("BEGIN")  # deferred: a snapshot to read, no lock
             return
-        if not gate.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
-            raise DatabaseBusy(
-                f"another transaction of this process held the database for over "
-                f"{BUSY_TIMEOUT_MS // 1000} s; try again when it has finished"
-            )
+        _take_gate()
         connection.info[_GATE_HELD] = True
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -79,6 +102,24 @@ def _tune_sqlite(engine: Engine) -> None:
     sa.event.listen(engine, "rollback", _release)
     # a connection that goes back to the pool (or is collected) never keeps the gate
     sa.event.listen(engine, "checkin", lambda _dbapi, record: _release_record(record.info))
+
+
+def _on_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def is_lock_wait_timeout(error: BaseException) -> bool:
+    """A database error that means "a lock was held too long; the same request can succeed
+    later": PostgreSQL's lock_timeout (SQLSTATE 55P03) or SQLite's busy timeout. Checked by
+    attribute, so callers need not import either driver."""
+    cause = getattr(error, "orig", None) or error
+    return getattr(cause, "sqlstate", None) == "55P03" or getattr(
+        cause, "sqlite_errorname", None
+    ) in ("SQLITE_BUSY", "SQLITE_LOCKED")
 
 
 def read_only(engine: Engine) -> sa.Connection:

@@ -33,10 +33,17 @@ class EngineChoiceRepository:
         )
         return EngineChoice(rows.get(ACTIVE_MODEL), rows.get(ACTIVE_STRATEGY))
 
-    def save(self, choice: EngineChoice) -> None:
-        for key, value in ((ACTIVE_MODEL, choice.model), (ACTIVE_STRATEGY, choice.strategy)):
-            self._driver.run(
-                "INSERT INTO system_state (key, value) VALUES (?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (key, value),
-            )
+    def save_model(self, model: str) -> None:
+        self._save(ACTIVE_MODEL, model)
+
+    def save_strategy(self, strategy: str) -> None:
+        self._save(ACTIVE_STRATEGY, strategy)
+
+    def _save(self, key: str, value: str) -> None:
+        """One key only: an activation of a model and another worker's activation of a
+        strategy a moment later must not undo each other."""
+        self._driver.run(
+            "INSERT INTO system_state (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )

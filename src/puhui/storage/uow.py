@@ -43,7 +43,11 @@ class SqlUnitOfWork:
 
     def __enter__(self) -> SqlUnitOfWork:
         self.connection = self._engine.connect()
-        self._begin()
+        try:
+            self._begin()
+        except BaseException:
+            self.connection.close()  # ends the transaction (and frees SQLite's writer gate)
+            raise
         return self
 
     def _begin(self) -> None:
