@@ -110,3 +110,25 @@ def test_a_broken_stored_choice_is_tried_once_until_it_changes(
     with database.begin() as connection:
         EngineChoiceRepository(connection).save_strategy("challenger")
     assert running.decider() == ("m1", "challenger")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_the_server_engine_keeps_the_urls_options_and_adds_a_lock_timeout(
+    database: sa.Engine,
+) -> None:
+    settings = ApiSettings(
+        database_url=database.url.render_as_string(hide_password=False),
+        token_secret="t" * 40,
+        keyring=KeyRing.parse(KeyRing.new_key_text("k1")),
+    )
+    started = Runtime.start(settings)
+    try:
+        with started.engine.connect() as connection:
+            assert connection.exec_driver_sql("SHOW lock_timeout").scalar() == "2s"
+            # the test schema is found through the URL's search_path option
+            assert connection.exec_driver_sql("SHOW search_path").scalar() == str(
+                database.connect().exec_driver_sql("SHOW search_path").scalar()
+            )
+    finally:
+        started.engine.dispose()

@@ -47,6 +47,13 @@ LOCK_TIMEOUT_MS = 2_000  # PostgreSQL: the longest a server transaction waits fo
 log = logging.getLogger(__name__)
 
 
+def _with_lock_timeout(database_url: str) -> str:
+    """The URL's own libpq `options` (a search_path, say) plus the server's lock timeout."""
+    given = sa.engine.make_url(database_url).query.get("options", "")
+    given = given if isinstance(given, str) else " ".join(given)
+    return f"{given} -c lock_timeout={LOCK_TIMEOUT_MS}".strip()
+
+
 @dataclass
 class Runtime:
     settings: ApiSettings
@@ -73,7 +80,7 @@ class Runtime:
                 max_overflow=4,
                 # a request that meets a row an end-of-day chunk holds gives up (503) rather
                 # than stall its worker's event loop for the rest of the chunk
-                connect_args={"options": f"-c lock_timeout={LOCK_TIMEOUT_MS}"},
+                connect_args={"options": _with_lock_timeout(settings.database_url)},
             )
             if not (settings.database_url.startswith("sqlite"))
             else make_engine(settings.database_url)
@@ -129,7 +136,7 @@ class Runtime:
         try:
             with read_only(self.engine) as connection:
                 stored = EngineChoiceRepository(connection).get()
-        except sa.exc.SQLAlchemyError:
+        except Exception:  # e.g. a database not reachable or not migrated yet: keep serving
             log.warning("the stored model choice cannot be read; keeping the current engine")
             return
         model = self.active_model
