@@ -122,13 +122,13 @@ def test_the_server_engine_keeps_the_urls_options_and_adds_a_lock_timeout(
         token_secret="t" * 40,
         keyring=KeyRing.parse(KeyRing.new_key_text("k1")),
     )
+    with database.connect() as connection:
+        expected_path = connection.exec_driver_sql("SHOW search_path").scalar()
     started = Runtime.start(settings)
     try:
         with started.engine.connect() as connection:
             assert connection.exec_driver_sql("SHOW lock_timeout").scalar() == "2s"
-            # the test schema is found through the URL's search_path option
-            assert connection.exec_driver_sql("SHOW search_path").scalar() == str(
-                database.connect().exec_driver_sql("SHOW search_path").scalar()
-            )
+            # the test schema is still found through the URL's search_path option
+            assert connection.exec_driver_sql("SHOW search_path").scalar() == expected_path
     finally:
         started.engine.dispose()
