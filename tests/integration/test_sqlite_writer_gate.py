@@ -182,32 +182,3 @@ def test_lock_wait_timeouts_are_recognised_on_both_databases(database: Path) -> 
 
     assert is_lock_wait_timeout(LockNotAvailable())
     assert not is_lock_wait_timeout(ValueError("no"))
-
-
-def test_an_event_loop_thread_waits_briefly_for_another_processs_writer(
-    database: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """On the event loop, BEGIN IMMEDIATE runs under a busy timeout of LOOP_WAIT_S (another
-    process's writer is waited for that long, then the API answers 503), and the connection
-    gets its long busy timeout back for everything else."""
-    monkeypatch.setattr(engine_module, "LOOP_WAIT_S", 0.1)
-    engine = make_engine(f"sqlite:///{database}")
-    sent: list[str] = []
-    sa.event.listen(engine, "before_cursor_execute", lambda *a: sent.append(a[2]))
-
-    async def write() -> None:
-        with engine.begin() as connection:
-            connection.exec_driver_sql("INSERT INTO t VALUES (1)")
-
-    asyncio.run(write())
-    assert sent[:3] == [
-        "PRAGMA busy_timeout=100",
-        "BEGIN IMMEDIATE",
-        f"PRAGMA busy_timeout={engine_module.BUSY_TIMEOUT_MS}",
-    ]
-    sent.clear()
-    with engine.begin() as connection:  # off the loop: the long timeout, nothing changed
-        connection.exec_driver_sql("INSERT INTO t VALUES (2)")
-        timeout = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
-    assert timeout == engine_module.BUSY_TIMEOUT_MS
-    assert sent[0] == "BEGIN IMMEDIATE"

@@ -55,13 +55,12 @@ def _tune_sqlite(engine: Engine) -> None:
     gate = threading.Lock()
     taken_at = [0.0]  # when the gate was last taken (monotonic seconds)
 
-    def _take_gate(on_loop: bool) -> None:
+    def _take_gate() -> None:
         """Wait for the gate. A thread that runs an event loop (the API's one-subject routes)
         holds up every request of its process while it waits, so it waits at most
         LOOP_WAIT_S, and not at all once the holder has had the gate that long (a long job:
-        end-of-day, a verification); it gets DatabaseBusy (503, try again) instead. Its wait
-        for another process's writer (SQLite's busy timeout) is as short."""
-        if not on_loop:
+        end-of-day, a verification); it gets DatabaseBusy (503, try again) instead."""
+        if not _on_event_loop():
             if gate.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
                 taken_at[0] = time.monotonic()
                 return
@@ -84,17 +83,10 @@ def _tune_sqlite(engine: Engine) -> None:
         if connection.get_execution_options().get(_READ_ONLY):
             connection.exec_driver_sql("BEGIN")  # deferred: a snapshot to read, no lock
             return
-        on_loop = _on_event_loop()
-        _take_gate(on_loop)
+        _take_gate()
         connection.info[_GATE_HELD] = True
         try:
-            if on_loop:  # another process's writer is waited for as briefly as the gate
-                connection.exec_driver_sql(f"PRAGMA busy_timeout={int(LOOP_WAIT_S * 1000)}")
-            try:
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
-            finally:
-                if on_loop:
-                    connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
             _release(connection)
             raise

@@ -12,6 +12,5 @@ checkout wait hundreds of milliseconds for a millisecond of work (bench/RESULTS.
 they run one after another with no hand-offs. Routes whose work grows with the book stay in the
 pool so that a long report never stops the loop, and a loop request never waits long behind a
 long job: on SQLite it waits at most a second for the writer gate (none once a long job holds
-it) and a second for another process's writer, on PostgreSQL two seconds for a row lock; then
-503 `database_busy` with Retry-After.
+it), on PostgreSQL two seconds for a row lock; then 503 `database_busy` with Retry-After.
 """
