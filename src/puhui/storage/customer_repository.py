@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -41,6 +42,19 @@ _CUSTOMER_COLUMNS = (
     "created_at",
 )
 _SELECT_CUSTOMER = f"SELECT {', '.join(_CUSTOMER_COLUMNS)} FROM customers WHERE id = ?"
+
+
+def _sealed_customer(values: Mapping[Any, Any]) -> SealedCustomer:
+    """A customer from its row's columns by name (created_at already a datetime)."""
+    return SealedCustomer(
+        customer_id=values["id"],
+        kind=values["kind"],
+        sealed={f: values[_column(f)] for f in PERSONAL_FIELDS},
+        key_id=values["key_id"],
+        login=values["login"],
+        password_hash=values["password_hash"],
+        created_at=values["created_at"],
+    )
 
 
 class CustomerRepository:
@@ -108,17 +122,8 @@ class CustomerRepository:
         if row is None:
             return None
         values = dict(zip(_CUSTOMER_COLUMNS, row, strict=True))
-        created_at = self._driver.read_moment(values["created_at"])
-        assert created_at is not None, "customers.created_at is NOT NULL"
-        return SealedCustomer(
-            customer_id=values["id"],
-            kind=values["kind"],
-            sealed={f: values[_column(f)] for f in PERSONAL_FIELDS},
-            key_id=values["key_id"],
-            login=values["login"],
-            password_hash=values["password_hash"],
-            created_at=created_at,
-        )
+        values["created_at"] = self._driver.read_moment(values["created_at"])
+        return _sealed_customer(values)
 
     def by_login(self, login: str) -> SealedCustomer | None:
         row = self._connection.execute(
@@ -173,16 +178,7 @@ class CustomerRepository:
 
     @staticmethod
     def _customer(row: sa.Row) -> SealedCustomer:  # type: ignore[type-arg]
-        mapping = row._mapping
-        return SealedCustomer(
-            customer_id=row.id,
-            kind=row.kind,
-            sealed={f: mapping[_column(f)] for f in PERSONAL_FIELDS},
-            key_id=row.key_id,
-            login=row.login,
-            password_hash=row.password_hash,
-            created_at=row.created_at,
-        )
+        return _sealed_customer(row._mapping)
 
     # --- consent ---
 

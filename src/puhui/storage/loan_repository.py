@@ -84,22 +84,28 @@ def new_loan_columns(
     loan: Loan, *, product_id: int, borrower_ref: str, profile: JurisdictionProfile
 ) -> dict[str, Any]:
     """Every column of a new loan's row: its fixed terms and its initial state."""
-    values = loan_state_columns(loan, profile)
-    values.update(
-        product_id=product_id,
-        funder=loan.funder,
-        currency=loan.terms.currency.code,
-        borrower_ref=borrower_ref,
-        facility_id=loan.facility_id,
-        terms=json.dumps(terms_to_dict(loan.terms)),
-        principal_minor=loan.terms.principal_minor,
-        start_date=loan.terms.start_date,
-        rounding=loan.terms.rounding.value,
-        penalty_rate_numerator=loan.penalty_rate.numerator,
-        penalty_rate_denominator=loan.penalty_rate.denominator,
-        penalty_basis_days=loan.penalty_basis_days,
-    )
-    return values
+    return {
+        **loan_state_columns(loan, profile),
+        **_fixed_columns(loan, product_id=product_id, borrower_ref=borrower_ref),
+    }
+
+
+def _fixed_columns(loan: Loan, *, product_id: int, borrower_ref: str) -> dict[str, Any]:
+    """The columns a loan's row keeps from its booking on."""
+    return {
+        "product_id": product_id,
+        "funder": loan.funder,
+        "currency": loan.terms.currency.code,
+        "borrower_ref": borrower_ref,
+        "facility_id": loan.facility_id,
+        "terms": json.dumps(terms_to_dict(loan.terms)),
+        "principal_minor": loan.terms.principal_minor,
+        "start_date": loan.terms.start_date,
+        "rounding": loan.terms.rounding.value,
+        "penalty_rate_numerator": loan.penalty_rate.numerator,
+        "penalty_rate_denominator": loan.penalty_rate.denominator,
+        "penalty_basis_days": loan.penalty_basis_days,
+    }
 
 
 def instalment_columns(loan_id: int, row: InstalmentRow) -> dict[str, Any]:
@@ -197,16 +203,17 @@ class LoanRepository:
         self._booked_state: dict[int, tuple[Any, ...]] = {}
 
     def add(self, loan: Loan, *, product_id: int, borrower_ref: str) -> int:
-        values = new_loan_columns(
-            loan, product_id=product_id, borrower_ref=borrower_ref, profile=self._profile
-        )
+        state = loan_state_columns(loan, self._profile)
+        values = {
+            **state,
+            **_fixed_columns(loan, product_id=product_id, borrower_ref=borrower_ref),
+        }
         if self._insert_sql is None:  # the columns come in a fixed order
             marks = ", ".join("?" * len(values))
             self._insert_sql = f"INSERT INTO loans ({', '.join(values)}) VALUES ({marks})"
         loan_id = self._driver.insert_id(
             self._insert_sql, [_driver_value(v) for v in values.values()]
         )
-        state = loan_state_columns(loan, self._profile)
         self._booked_state[loan_id] = tuple(_driver_value(v) for v in state.values())
         self._driver.many(
             _INSERT_INSTALMENT_SQL, [(loan_id, *_instalment_tuple(row)) for row in loan.rows]
