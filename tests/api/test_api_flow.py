@@ -4,7 +4,7 @@ verifies. Runs on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -285,8 +285,11 @@ def test_a_retry_while_the_first_request_runs_gets_409_then_the_first_answer(
     loan_id = apply_and_accept(server, admin, "P-1")
     body = {"amount_minor": 5_000}
     with server.database.connect() as holder:
-        held = AccessRepository(holder).hold_idempotency_key("user:admin", "p")
+        held, record = AccessRepository(holder).hold_idempotency_key(
+            "user:admin", "p", stale_before=datetime(2000, 1, 1)
+        )
         assert held
+        assert record is None
         busy = admin.post(
             f"/loans/{loan_id}/repayments", json=body, headers={"Idempotency-Key": "p"}
         )

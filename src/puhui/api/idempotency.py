@@ -144,9 +144,12 @@ def _later(error: PuhuiError) -> ApiProblem:
 
 def _held_record(uow: SqlUnitOfWork, principal: Principal, key: str) -> IdempotencyRecord | None:
     """Hold the key for this transaction and read its record (None: the request is new)."""
-    if not uow.access.hold_idempotency_key(principal.subject, key):
+    held, record = uow.access.hold_idempotency_key(
+        principal.subject, key, stale_before=_now() - STALE_CLAIM
+    )
+    if not held:
         raise _in_flight()
-    return uow.access.live_idempotency(principal.subject, key, stale_before=_now() - STALE_CLAIM)
+    return record
 
 
 def _store_refusal(

@@ -14,7 +14,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from puhui.batch.vector_math import NO_DAY, Int64Array
-from puhui.storage.driver import from_day, to_day
+from puhui.storage.driver import Driver, from_day, to_day
 
 
 def day_number(day: date) -> int:
@@ -45,7 +45,7 @@ def fetch_matrix(
     Goes to the DBAPI cursor directly: SQLAlchemy's Row objects are slow for NumPy to convert
     (it probes each row for array interfaces), and a batch reads millions of rows.
     """
-    cursor = connection.connection.cursor()
+    cursor = Driver(connection).raw_cursor()  # sees queued writes
     try:
         cursor.execute(sql, tuple(params))
         rows = cursor.fetchall()

@@ -24,6 +24,7 @@ from puhui.batch.columns import (
 from puhui.batch.product_parameters import ProductParameters
 from puhui.batch.sql_accrual import interest_accrued_today_sql
 from puhui.batch.vector_math import NO_DAY, BoolArray, Int64Array
+from puhui.storage.driver import Driver
 from puhui.storage.tables import IN_ARREARS, LIVE, loan_in_arrears
 
 # Columns read per loan, in matrix order; dates arrive as day numbers.
@@ -99,7 +100,7 @@ def interest_accrued(
     )
     d = day_number(day)
     params = (d,) * (1 + today.count(mark)) + (first_id, end_id, d)
-    cursor = connection.connection.cursor()
+    cursor = Driver(connection).raw_cursor()  # sees queued writes
     try:
         cursor.execute(sql, params)
         rows = cursor.fetchall()

@@ -99,29 +99,36 @@ class AccessRepository:
         )
         return None if row is None else IdempotencyRecord(row[0], row[1], row[2], row[3])
 
-    def hold_idempotency_key(self, principal: str, key: str) -> bool:
-        """Hold the key for the rest of this transaction; False if another transaction is
-        running a request with it now. On PostgreSQL a transaction-scoped advisory lock (tried,
-        not waited for); SQLite's write lock already lets one transaction run at a time."""
-        if not self._driver.postgres:
-            return True
-        row = self._driver.one(
-            "SELECT pg_try_advisory_xact_lock(hashtextextended(?, 0))",
-            (f"idempotency\n{principal}\n{key}",),
-        )
-        return bool(row is not None and row[0])
-
-    def live_idempotency(
+    def hold_idempotency_key(
         self, principal: str, key: str, *, stale_before: datetime
-    ) -> IdempotencyRecord | None:
-        """The key's record, leaving out a claim still `in_flight` from before `stale_before`
-        (the process that made it died: its request may run again)."""
-        row = self._driver.one(
+    ) -> tuple[bool, IdempotencyRecord | None]:
+        """Hold the key for the rest of this transaction and read its record.
+
+        Returns (False, None) if another transaction is running a request with the key now;
+        else (True, the record or None). The record leaves out a claim still `in_flight` from
+        before `stale_before` (the process that made it died: its request may run again).
+        On PostgreSQL the hold is a transaction-scoped advisory lock (tried, not waited for),
+        sent with the read in one round trip; the read is a statement of its own, so it sees
+        what committed before the lock was granted. SQLite's write lock already lets one
+        transaction run at a time."""
+        find = (
             "SELECT request_hash, state, status_code, response FROM idempotency_records "
             "WHERE principal = ? AND key = ? AND NOT (state = 'in_flight' AND created_at < ?)",
             (principal, key, self._driver.moment(stale_before)),
         )
-        return None if row is None else IdempotencyRecord(row[0], row[1], row[2], row[3])
+        if not self._driver.postgres:
+            rows = self._driver.all(*find)
+        else:
+            held, rows = self._driver.reads(
+                (
+                    "SELECT pg_try_advisory_xact_lock(hashtextextended(?, 0))",
+                    (f"idempotency\n{principal}\n{key}",),
+                ),
+                find,
+            )
+            if not held[0][0]:
+                return False, None
+        return True, (IdempotencyRecord(*rows[0]) if rows else None)
 
     def save_idempotent(
         self,
@@ -133,7 +140,7 @@ class AccessRepository:
         now: datetime,
     ) -> None:
         """Store the answer to a request that ran (replacing a dead claim, if one was left)."""
-        self._driver.run(
+        self._driver.later(
             "INSERT INTO idempotency_records (principal, key, request_hash, state, status_code, "
             "response, created_at) VALUES (?, ?, ?, 'done', ?, ?, ?) "
             "ON CONFLICT (principal, key) DO UPDATE SET request_hash = excluded.request_hash, "

@@ -43,7 +43,7 @@ class DecisionRepository:
         return found
 
     def append(self, record: DecisionRecord, application: Application) -> None:
-        self._driver.run(
+        self._driver.later(
             _INSERT,
             (
                 record.application_id,

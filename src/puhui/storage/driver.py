@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from puhui.storage import write_behind
 from puhui.storage.types import EPOCH
 
 EPOCH_ORDINAL = EPOCH.toordinal()
@@ -48,6 +49,10 @@ class Driver:
         return self._sql(text)
 
     def raw_cursor(self) -> Any:
+        """A cursor of the connection's own, for a caller that needs more than these methods
+        (a row count, say); queued writes are sent first, so it sees them."""
+        if self.postgres:
+            write_behind.flush(self._raw)
         return self._raw.cursor()
 
     def moment(self, value: dt.datetime) -> Any:
@@ -71,10 +76,19 @@ class Driver:
             return value
         return dt.date.fromisoformat(value)
 
+    def _execute(self, cursor: Any, sql: str, params: Any, *, many: bool = False) -> None:
+        """Run one statement; on PostgreSQL queued writes share its round trip."""
+        if self.postgres and write_behind.has_pending(self._raw):
+            write_behind.execute(self._raw, [(cursor, self._sql(sql), params, many)])
+        elif many:
+            cursor.executemany(self._sql(sql), params)
+        else:
+            cursor.execute(self._sql(sql), params)
+
     def one(self, sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
         cursor = self._raw.cursor()
         try:
-            cursor.execute(self._sql(sql), params)
+            self._execute(cursor, sql, params)
             row = cursor.fetchone()
         finally:
             cursor.close()
@@ -83,15 +97,33 @@ class Driver:
     def all(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         cursor = self._raw.cursor()
         try:
-            cursor.execute(self._sql(sql), params)
+            self._execute(cursor, sql, params)
             return [tuple(row) for row in cursor.fetchall()]
         finally:
             cursor.close()
 
+    def reads(self, *queries: tuple[str, Sequence[Any]]) -> list[list[tuple[Any, ...]]]:
+        """The rows of several queries, sent together: one round trip on PostgreSQL. They run
+        in order, each a statement of its own (with its own snapshot, so a query after a lock
+        sees what committed before the lock was granted)."""
+        if not self.postgres:
+            return [self.all(sql, params) for sql, params in queries]
+        cursors = [self._raw.cursor() for _ in queries]
+        try:
+            statements = [
+                (cursor, self._sql(sql), params, False)
+                for cursor, (sql, params) in zip(cursors, queries, strict=True)
+            ]
+            write_behind.execute(self._raw, statements)
+            return [[tuple(row) for row in c.fetchall()] for c in cursors]
+        finally:
+            for c in cursors:
+                c.close()
+
     def run(self, sql: str, params: Sequence[Any]) -> None:
         cursor = self._raw.cursor()
         try:
-            cursor.execute(self._sql(sql), params)
+            self._execute(cursor, sql, params)
         finally:
             cursor.close()
 
@@ -101,16 +133,35 @@ class Driver:
             return
         cursor = self._raw.cursor()
         try:
-            cursor.executemany(self._sql(sql), rows)
+            self._execute(cursor, sql, rows, many=True)
         finally:
             cursor.close()
+
+    def later(self, sql: str, params: Sequence[Any]) -> None:
+        """A write nobody reads the result of: on PostgreSQL it is queued and sent with the
+        transaction's next statement or its commit (see write_behind); on SQLite it runs now.
+        Only for writes that cannot fail but by a bug: a failure surfaces later."""
+        if self.postgres:
+            write_behind.queue(self._raw, self._sql(sql), params)
+        else:
+            self.run(sql, params)
+
+    def many_later(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """`later` for many rows of one statement."""
+        rows = list(rows)
+        if not rows:
+            return
+        if self.postgres:
+            write_behind.queue(self._raw, self._sql(sql), rows, many=True)
+        else:
+            self.many(sql, rows)
 
     def insert_id(self, sql: str, params: Sequence[Any]) -> int:
         """Run an INSERT and return the new row's id."""
         cursor = self._raw.cursor()
         try:
             if self.postgres:
-                cursor.execute(self._sql(sql) + " RETURNING id", params)
+                self._execute(cursor, sql + " RETURNING id", params)
                 row = cursor.fetchone()
                 assert row is not None, "INSERT … RETURNING gave no row"
                 return int(row[0])
@@ -125,7 +176,7 @@ class Driver:
         """Insert many rows: COPY on PostgreSQL (an order of magnitude faster than INSERTs),
         executemany on SQLite. Values must already be database values (day numbers for dates)."""
         if self.postgres:
-            cursor = self._raw.cursor()
+            cursor = self.raw_cursor()
             try:
                 with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                     for row in rows:

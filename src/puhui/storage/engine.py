@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from puhui.core.errors import PuhuiError
+from puhui.storage import write_behind
 
 DEFAULT_SQLITE_FILE = "puhui.db"
 BUSY_TIMEOUT_MS = 30_000
@@ -143,4 +144,6 @@ def make_engine(url: str | None = None, **options: Any) -> Engine:
     engine = sa.create_engine(url, **options)
     if engine.dialect.name == "sqlite":
         _tune_sqlite(engine)
+    else:
+        write_behind.install(engine)
     return engine

@@ -38,7 +38,7 @@ class EventRepository:
     def append(
         self, loan_id: int, event: LoanEvent, *, entry_id: int | None, outcome: str | None
     ) -> None:
-        self._driver.run(
+        self._driver.later(
             _INSERT,
             (
                 loan_id,
@@ -58,9 +58,12 @@ class EventRepository:
 
         PostgreSQL: a transaction-scoped advisory lock on the key's hash. SQLite: BEGIN
         IMMEDIATE already makes writers take turns.
+
+        The lock travels with the transaction's next statement (write-behind): the server takes
+        it before running that statement, and nothing in between touches the database.
         """
         if self._driver.postgres:
-            self._driver.one(
+            self._driver.later(
                 "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", (idempotency_key,)
             )
 

@@ -41,7 +41,7 @@ class JournalRepository:
                 entry.description,
             ),
         )
-        self._driver.many(
+        self._driver.many_later(
             _INSERT_POSTING,
             [
                 (

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -62,6 +63,11 @@ _FIXED = ("borrower_ref", "line_product_id", "funder", "currency", "opened_on", 
 _SELECT = (
     f"SELECT id, {', '.join(_FIXED)}, {', '.join(_SCALARS)}, {', '.join(_MONEY)}, plans "
     "FROM credit_lines"
+)
+_SELECT_WITH_PRODUCT = (  # one line and its product's settings, in one query
+    f"SELECT id, {', '.join(_FIXED)}, {', '.join(_SCALARS)}, {', '.join(_MONEY)}, plans, "
+    "(SELECT definition FROM line_products WHERE line_products.id = line_product_id) "
+    "FROM credit_lines WHERE id = ?"
 )
 _UPDATE = (
     f"UPDATE credit_lines SET {', '.join(f'{c} = ?' for c in (*_SCALARS, *_MONEY))}, "
@@ -155,7 +161,7 @@ class LineRepository:
                 "SELECT definition FROM line_products WHERE id = ?", (product_id,)
             )
             assert row is not None, f"line product {product_id} vanished"
-            self._products[product_id] = line_product_from_mapping(json.loads(row[0]))
+            self._products[product_id] = _parsed_product(row[0])
         return self._products[product_id]
 
     # ---- lines ---------------------------------------------------------------------------
@@ -205,21 +211,27 @@ class LineRepository:
         """The line, locked for this transaction (unless `lock=False`, for pages that only
         show it), with the orders an operation may touch."""
         locking = lock and self._driver.postgres
-        sql = _SELECT + " WHERE id = ?" + (" FOR UPDATE" if locking else "")
-        row = self._driver.one(sql, (line_id,))
-        if row is None:
-            raise LineNotFound(f"no credit line {line_id}; check the line id")
-        line = self._line(row)
+        sql = _SELECT_WITH_PRODUCT + (" FOR UPDATE OF credit_lines" if locking else "")
         since = self._driver.date(on - timedelta(SPENDING_WINDOW_DAYS))
         named = list(orders)
+        # The line (locked first) and its orders in one round trip: the orders are read by a
+        # statement of their own, after the lock is granted, so they are current.
         if len(named) == 1:
-            rows = self._driver.all(_ORDERS_AND_ONE, (line_id, since, named[0]))
+            found, rows = self._driver.reads(
+                (sql, (line_id,)), (_ORDERS_AND_ONE, (line_id, since, named[0]))
+            )
         else:
-            rows = self._driver.all(_ORDERS, (line_id, since))
+            found, rows = self._driver.reads((sql, (line_id,)), (_ORDERS, (line_id, since)))
             for order_id in named:
-                found = self._driver.one(_ORDER, (line_id, order_id))
-                if found is not None:
-                    rows.append(found)
+                order = self._driver.one(_ORDER, (line_id, order_id))
+                if order is not None:
+                    rows.append(order)
+        if not found:
+            raise LineNotFound(f"no credit line {line_id}; check the line id")
+        *row, definition = found[0]
+        product_id = int(row[1 + _FIXED.index("line_product_id")])
+        self._products.setdefault(product_id, _parsed_product(definition))
+        line = self._line(tuple(row))
         self._attach_orders(line, rows)
         return line
 
@@ -337,7 +349,8 @@ class LineRepository:
 
     def save_many(self, lines: list[CreditLine]) -> None:
         """`save` for many lines at once (executemany per table)."""
-        self._driver.many(_UPDATE, [(*self._scalar_values(line), line.line_id) for line in lines])
+        rows = [(*self._scalar_values(line), line.line_id) for line in lines]
+        self._driver.many_later(_UPDATE, rows)
         self._write_orders(lines)
         self._write_events(lines)
 
@@ -363,7 +376,7 @@ class LineRepository:
                 if loaded.get(h.order_id) != _hold_state(h)
             ]
             self._loaded[line.line_id] = {h.order_id: _hold_state(h) for h in line.holds.values()}
-        self._driver.many(_UPSERT_ORDER, orders)
+        self._driver.many_later(_UPSERT_ORDER, orders)
 
     def _scalar_values(self, line: CreditLine) -> tuple[Any, ...]:
         values: list[Any] = []
@@ -382,7 +395,7 @@ class LineRepository:
         return (*values, line.held_minor, plans)
 
     def _write_events(self, lines: list[CreditLine]) -> None:
-        self._driver.many(
+        self._driver.many_later(
             _EVENT,
             [
                 (
@@ -490,3 +503,10 @@ class LineRepository:
             "entry_id) VALUES (?, ?, ?, ?, ?, ?)",
             (idempotency_key, line_id, kind, request_hash, outcome, entry_id),
         )
+
+
+@lru_cache(maxsize=64)
+def _parsed_product(definition: str) -> LineProduct:
+    """A stored product definition, parsed once per process (keyed by its text, so a product
+    of another database or a new version is never mistaken for it; LineProduct is frozen)."""
+    return line_product_from_mapping(json.loads(definition))

@@ -215,7 +215,7 @@ class LoanRepository:
             self._insert_sql, [_driver_value(v) for v in values.values()]
         )
         self._booked_state[loan_id] = tuple(_driver_value(v) for v in state.values())
-        self._driver.many(
+        self._driver.many_later(
             _INSERT_INSTALMENT_SQL, [(loan_id, *_instalment_tuple(row)) for row in loan.rows]
         )
         self._loaded_rows[loan_id] = [row.snapshot() for row in loan.rows]
@@ -289,12 +289,12 @@ class LoanRepository:
         if self._booked_state.pop(loan.loan_id, None) != state:
             # (A loan booked by `add` is saved right after, its disbursal recorded, unchanged:
             # rewriting the row would only update every index on it again.)
-            self._driver.run(self._update_sql, (*state, loan.loan_id))
+            self._driver.later(self._update_sql, (*state, loan.loan_id))
         before = self._loaded_rows.get(loan.loan_id, [])
         after = [row.snapshot() for row in loan.rows]
         self._loaded_rows[loan.loan_id] = after
         if len(before) == len(after):
-            self._driver.many(
+            self._driver.many_later(
                 _UPDATE_INSTALMENT_SQL,
                 [
                     (*_instalment_tuple(row), loan.loan_id, row.seq)
@@ -308,10 +308,10 @@ class LoanRepository:
             (i for i, (old, new) in enumerate(zip(before, after, strict=False)) if old != new),
             min(len(before), len(after)),
         )
-        self._driver.run(
+        self._driver.later(
             "DELETE FROM instalments WHERE loan_id = ? AND seq > ?", (loan.loan_id, first_change)
         )
-        self._driver.many(
+        self._driver.many_later(
             _INSERT_INSTALMENT_SQL,
             [(loan.loan_id, *_instalment_tuple(row)) for row in loan.rows[first_change:]],
         )

@@ -11,6 +11,7 @@ from types import TracebackType
 import sqlalchemy as sa
 
 from puhui.compliance.profile import JurisdictionProfile, load_profile
+from puhui.storage import write_behind
 from puhui.storage.access_repository import AccessRepository
 from puhui.storage.browse_repository import BrowseRepository
 from puhui.storage.calendar_repository import CalendarRepository
@@ -43,6 +44,7 @@ class SqlUnitOfWork:
 
     def __enter__(self) -> SqlUnitOfWork:
         self.connection = self._engine.connect()
+        self._postgres = self.connection.dialect.name == "postgresql"
         try:
             self._begin()
         except BaseException:
@@ -133,6 +135,8 @@ class SqlUnitOfWork:
 
     def commit(self) -> None:
         if self._transaction is not None:
+            if self._postgres:  # the queued writes and the COMMIT in one round trip
+                write_behind.flush(self.connection.connection, commit=True)
             self._transaction.commit()
             self._transaction = None
 
