@@ -76,66 +76,47 @@ class Driver:
             return value
         return dt.date.fromisoformat(value)
 
-    def _execute(self, cursor: Any, sql: str, params: Any, *, many: bool = False) -> None:
-        """Run one statement; on PostgreSQL queued writes share its round trip."""
-        if self.postgres and write_behind.has_pending(self._raw):
-            write_behind.execute(self._raw, [(cursor, self._sql(sql), params, many)])
-        elif many:
-            cursor.executemany(self._sql(sql), params)
-        else:
-            cursor.execute(self._sql(sql), params)
+    def _results(self, statements: Sequence[write_behind.Statement]) -> list[write_behind.Rows]:
+        """Run statements in order; each one's rows (None for a statement without). On
+        PostgreSQL they go with the queued writes, in one round trip (write_behind)."""
+        if self.postgres:
+            translated = [(self._sql(sql), params, many) for sql, params, many in statements]
+            return write_behind.run(self._raw, translated)
+        results: list[write_behind.Rows] = []
+        cursor = self._raw.cursor()
+        try:
+            for sql, params, many in statements:
+                if many:
+                    cursor.executemany(sql, params)
+                else:
+                    cursor.execute(sql, params)
+                described = cursor.description is not None
+                results.append([tuple(row) for row in cursor.fetchall()] if described else None)
+        finally:
+            cursor.close()
+        return results
 
     def one(self, sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
-        cursor = self._raw.cursor()
-        try:
-            self._execute(cursor, sql, params)
-            row = cursor.fetchone()
-        finally:
-            cursor.close()
-        return None if row is None else tuple(row)
+        rows = self._results([(sql, params, False)])[0]
+        return tuple(rows[0]) if rows else None
 
     def all(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        cursor = self._raw.cursor()
-        try:
-            self._execute(cursor, sql, params)
-            return [tuple(row) for row in cursor.fetchall()]
-        finally:
-            cursor.close()
+        return [tuple(row) for row in self._results([(sql, params, False)])[0] or ()]
 
     def reads(self, *queries: tuple[str, Sequence[Any]]) -> list[list[tuple[Any, ...]]]:
         """The rows of several queries, sent together: one round trip on PostgreSQL. They run
         in order, each a statement of its own (with its own snapshot, so a query after a lock
         sees what committed before the lock was granted)."""
-        if not self.postgres:
-            return [self.all(sql, params) for sql, params in queries]
-        cursors = [self._raw.cursor() for _ in queries]
-        try:
-            statements = [
-                (cursor, self._sql(sql), params, False)
-                for cursor, (sql, params) in zip(cursors, queries, strict=True)
-            ]
-            write_behind.execute(self._raw, statements)
-            return [[tuple(row) for row in c.fetchall()] for c in cursors]
-        finally:
-            for c in cursors:
-                c.close()
+        results = self._results([(sql, params, False) for sql, params in queries])
+        return [[tuple(row) for row in rows or ()] for rows in results]
 
     def run(self, sql: str, params: Sequence[Any]) -> None:
-        cursor = self._raw.cursor()
-        try:
-            self._execute(cursor, sql, params)
-        finally:
-            cursor.close()
+        self._results([(sql, params, False)])
 
     def many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         rows = list(rows)
-        if not rows:
-            return
-        cursor = self._raw.cursor()
-        try:
-            self._execute(cursor, sql, rows, many=True)
-        finally:
-            cursor.close()
+        if rows:
+            self._results([(sql, rows, True)])
 
     def later(self, sql: str, params: Sequence[Any]) -> None:
         """A write nobody reads the result of: on PostgreSQL it is queued and sent with the
@@ -158,13 +139,12 @@ class Driver:
 
     def insert_id(self, sql: str, params: Sequence[Any]) -> int:
         """Run an INSERT and return the new row's id."""
+        if self.postgres:
+            rows = self._results([(sql + " RETURNING id", params, False)])[0]
+            assert rows, "INSERT … RETURNING gave no row"
+            return int(rows[0][0])
         cursor = self._raw.cursor()
         try:
-            if self.postgres:
-                self._execute(cursor, sql + " RETURNING id", params)
-                row = cursor.fetchone()
-                assert row is not None, "INSERT … RETURNING gave no row"
-                return int(row[0])
             cursor.execute(sql, params)
             return int(cursor.lastrowid)
         finally:

@@ -136,12 +136,16 @@ class DatabaseBusy(PuhuiError):
     retryable = True
 
 
+def psycopg_url(url: str) -> str:
+    """A PostgreSQL URL with its driver named (psycopg 3)."""
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
 def make_engine(url: str | None = None, **options: Any) -> Engine:
     """An engine for `url` (default: `database_url()`), tuned for its dialect."""
-    url = url or database_url()
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    engine = sa.create_engine(url, **options)
+    engine = sa.create_engine(psycopg_url(url or database_url()), **options)
     if engine.dialect.name == "sqlite":
         _tune_sqlite(engine)
     else:

@@ -22,13 +22,15 @@ keeps its own round trip (sending it in a pipeline with the first read measured 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from typing import Any
 
 import sqlalchemy as sa
 
 PENDING = "puhui_pending_writes"
 
-Write = tuple[str, Any, bool]  # (SQL with %s marks, parameters or rows, executemany?)
+Statement = tuple[str, Any, bool]  # (SQL with %s marks, parameters or rows, executemany?)
+Rows = list[tuple[Any, ...]] | None  # a statement's rows; None for one that returns none
 
 
 def queue(raw: Any, sql: str, params: Any, *, many: bool = False) -> None:
@@ -36,53 +38,48 @@ def queue(raw: Any, sql: str, params: Any, *, many: bool = False) -> None:
     raw.info.setdefault(PENDING, []).append((sql, params, many))
 
 
-def _take(raw: Any) -> list[Write]:
-    pending: list[Write] | None = raw.info.get(PENDING)
+def _take(raw: Any) -> list[Statement]:
+    pending: list[Statement] | None = raw.info.get(PENDING)
     if not pending:
         return []
     raw.info[PENDING] = []
     return pending
 
 
-def has_pending(raw: Any) -> bool:
-    return bool(raw.info.get(PENDING))
-
-
-def execute(raw: Any, statements: Sequence[tuple[Any, str, Any, bool]]) -> None:
-    """Send the queued writes and `statements` — (cursor, SQL, parameters, executemany?) —
-    in one pipeline; each statement's result is on its cursor afterwards."""
-    pending = _take(raw)
-    connection = raw.driver_connection
-    with connection.pipeline():
-        _send(connection, pending)
-        for cursor, sql, params, many in statements:
-            if many:
-                cursor.executemany(sql, params)
-            else:
-                cursor.execute(sql, params)
-
-
-def _send(connection: Any, pending: list[Write]) -> None:
-    if not pending:
-        return
-    cursor = connection.cursor()
-    for sql, params, many in pending:
-        if many:
-            cursor.executemany(sql, params)
-        else:
-            cursor.execute(sql, params)
+def run(raw: Any, statements: Sequence[Statement]) -> list[Rows]:
+    """Send the queued writes and `statements`, in one pipeline when there are several, and
+    return each statement's rows."""
+    return _send(raw, statements, commit=False)
 
 
 def flush(raw: Any, *, commit: bool = False) -> None:
     """Send the queued writes (and, with `commit`, the COMMIT) in one round trip."""
+    if raw.info.get(PENDING):
+        _send(raw, (), commit=commit)
+
+
+def _send(raw: Any, statements: Sequence[Statement], *, commit: bool) -> list[Rows]:
     pending = _take(raw)
-    if not pending:
-        return
+    todo = [*pending, *statements]
     connection = raw.driver_connection
-    with connection.pipeline():
-        _send(connection, pending)
+    cursors = []
+    pipe = len(todo) > 1 or commit
+    with connection.pipeline() if pipe else nullcontext():
+        for sql, params, many in todo:
+            cursor = connection.cursor()
+            cursors.append(cursor)
+            if many:
+                cursor.executemany(sql, params)
+            else:
+                cursor.execute(sql, params)
         if commit:
             connection.commit()
+    results: list[Rows] = []
+    for cursor in cursors[len(pending) :]:
+        results.append(cursor.fetchall() if cursor.description is not None else None)
+    for cursor in cursors:
+        cursor.close()
+    return results
 
 
 def drop(raw: Any) -> None:
