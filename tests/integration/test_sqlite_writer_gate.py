@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from puhui.storage import engine as engine_module
+from puhui.storage.calendar_repository import CalendarRepository
 from puhui.storage.engine import DatabaseBusy, is_lock_wait_timeout, make_engine, read_only
 from puhui.storage.uow import SqlUnitOfWork
 
@@ -160,7 +161,12 @@ def test_a_unit_of_work_that_fails_to_start_frees_the_gate(
     database: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(engine_module, "BUSY_TIMEOUT_MS", 100)
-    engine = make_engine(f"sqlite:///{database}")  # not migrated: the calendar is missing
+    engine = make_engine(f"sqlite:///{database}")
+
+    def broken_lock(_calendar: CalendarRepository) -> None:
+        raise sqlite3.OperationalError("no such table: system_state")
+
+    monkeypatch.setattr(CalendarRepository, "lock", broken_lock)
     with pytest.raises(sqlite3.OperationalError, match="no such table"), SqlUnitOfWork(engine):
         pass
     with engine.begin() as connection:  # no DatabaseBusy: the failed start kept nothing

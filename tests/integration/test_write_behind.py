@@ -4,6 +4,8 @@ On SQLite `later` runs at once; the same assertions hold there."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 import sqlalchemy as sa
 from psycopg import errors as pg_errors
@@ -33,9 +35,10 @@ def test_a_queued_write_is_read_back_and_committed_with_the_transaction(
 ) -> None:
     with SqlUnitOfWork(database) as uow:
         driver = Driver(uow.connection)
+        queued = _pending(uow)  # (on PostgreSQL, the calendar's lock)
         driver.later(INSERT, ("wb-plain", "a"))
         driver.many_later(INSERT, [("wb-many-1", "b"), ("wb-many-2", "c")])
-        assert _pending(uow) == (2 if driver.postgres else 0)
+        assert _pending(uow) == queued + (2 if driver.postgres else 0)
         assert driver.one(READ, ("wb-plain",)) == ("a",)  # plain SQL sees it
         assert _pending(uow) == 0
         driver.later("UPDATE system_state SET value = ? WHERE key = ?", ("B", "wb-many-1"))
@@ -83,6 +86,16 @@ def test_a_failing_queued_write_fails_the_commit_and_nothing_is_written(
     assert _value(database, "wb-taken") == "first"
     with SqlUnitOfWork(database) as uow:  # the pooled connection is clean again
         assert Driver(uow.connection).one(READ, ("wb-taken",)) == ("first",)
+
+
+def test_the_calendar_lock_travels_with_the_first_statement(database: sa.Engine) -> None:
+    with SqlUnitOfWork(database) as uow:
+        uow.calendar.mark_closed(date(2026, 1, 31))
+        uow.commit()
+    with SqlUnitOfWork(database) as uow:
+        assert _pending(uow) == (1 if database.dialect.name == "postgresql" else 0)
+        assert uow.calendar.last_closed_date() == date(2026, 1, 31)
+        assert _pending(uow) == 0
 
 
 def test_reads_returns_each_querys_rows_in_order(database: sa.Engine) -> None:

@@ -347,9 +347,8 @@ def _one_loan_day(
     if len(ids) == 0:
         return
 
-    repository = LoanRepository(
-        connection, ProductRepository(connection), day - timedelta(days=1), profile
-    )
+    closed = day - timedelta(days=1)
+    repository = LoanRepository(connection, ProductRepository(connection), lambda: closed, profile)
     journal = JournalRepository(connection)
     for loan_id in ids.tolist():
         loan = repository.get(loan_id, for_update=True)

@@ -22,8 +22,11 @@ class CalendarRepository:
     def __init__(self, connection: sa.Connection) -> None:
         self._connection = connection
         self._cache: dict[str, date | None] | None = None
+        self._locking = False
 
     def _get(self, key: str) -> date | None:
+        if self._cache is None and self._locking:
+            Driver(self._connection).send_queued()  # the locked read, queued by `lock`
         if self._cache is None:
             # Both dates in one plain query: this runs at the start of every unit of work.
             self._fill(Driver(self._connection).all(_READ, (LAST_CLOSED, EOD_RUNNING)))
@@ -66,13 +69,16 @@ class CalendarRepository:
         after any wait, so the dates are current. Only end-of-day updates these rows, in the
         same key order, and it holds nothing else a unit of work then waits for. SQLite needs
         no lock: BEGIN IMMEDIATE already makes writers take turns.
+
+        The statement is queued (write-behind): it goes first in the transaction's next round
+        trip, so the lock is held before anything after it runs, at no round trip of its own.
         """
         if self._connection.dialect.name == "postgresql":
             # In key order; end-of-day updates them in the same order (no deadlock).
-            locked = Driver(self._connection).all(
-                _READ + " ORDER BY key FOR SHARE", (LAST_CLOSED, EOD_RUNNING)
+            self._locking = True
+            Driver(self._connection).read_later(
+                _READ + " ORDER BY key FOR SHARE", (LAST_CLOSED, EOD_RUNNING), self._fill
             )
-            self._fill(locked)
 
     def ensure_rows(self) -> None:
         """Create the calendar rows (so there is always a row to lock)."""

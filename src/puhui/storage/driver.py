@@ -9,7 +9,7 @@ DBAPI cursor, inside the same transaction. Everything else stays on SQLAlchemy C
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Any
 
@@ -136,6 +136,22 @@ class Driver:
             write_behind.queue(self._raw, self._sql(sql), rows, many=True)
         else:
             self.many(sql, rows)
+
+    def read_later(
+        self, sql: str, params: Sequence[Any], then: Callable[[list[tuple[Any, ...]]], None]
+    ) -> None:
+        """A read whose rows are not needed at once: on PostgreSQL it is queued like `later`
+        and `then` gets its rows when they come (with the next statement, or `send_queued`);
+        on SQLite it runs now."""
+        if self.postgres:
+            write_behind.queue(self._raw, self._sql(sql), params, then=then)
+        else:
+            then(self.all(sql, params))
+
+    def send_queued(self) -> None:
+        """Send what is queued now (a queued read's answer is needed)."""
+        if self.postgres:
+            write_behind.flush(self._raw)
 
     def insert_id(self, sql: str, params: Sequence[Any]) -> int:
         """Run an INSERT and return the new row's id."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -181,13 +182,14 @@ def _instalment_tuple(row: InstalmentRow) -> tuple[Any, ...]:
 
 
 class LoanRepository:
-    """Loads and saves loan aggregates; `last_closed` is the business calendar's closed date."""
+    """Loads and saves loan aggregates; `last_closed` gives the business calendar's closed date
+    (asked when a loan is read: the calendar's read may still be on its way)."""
 
     def __init__(
         self,
         connection: sa.Connection,
         products: ProductRepository,
-        last_closed: date | None,
+        last_closed: Callable[[], date | None],
         profile: JurisdictionProfile,
     ) -> None:
         self._connection = connection
@@ -237,9 +239,10 @@ class LoanRepository:
         product = self._products.by_id(row["product_id"])
         opened = row["opened_through"]
         closed = opened - ONE_DAY
-        if self._last_closed is not None and self._last_closed >= opened:
+        last_closed = self._last_closed()
+        if last_closed is not None and last_closed >= opened:
             # End-of-day has run past this loan's last event: its days are closed and open.
-            opened = closed = self._last_closed
+            opened = closed = last_closed
         instalment_rows = []
         for values in rows:
             fields = dict(zip(INSTALMENT_FIELDS, values, strict=False))

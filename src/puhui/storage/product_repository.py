@@ -27,7 +27,7 @@ def _parse(definition: str) -> Product:
 
 
 _DEFINITION = "SELECT definition FROM products WHERE id = ?"
-_CURRENT = "SELECT id FROM products WHERE code = ? ORDER BY version DESC LIMIT 1"
+_CURRENT = "SELECT id, definition FROM products WHERE code = ? ORDER BY version DESC LIMIT 1"
 
 
 class ProductRepository:
@@ -52,7 +52,10 @@ class ProductRepository:
                 f"unknown product {code!r}; registered products: {sorted(known)} "
                 "(run `puhui init` to register the shipped catalogue)"
             )
-        return int(row[0]), self.by_id(int(row[0]))
+        product_id = int(row[0])
+        if product_id not in self._by_id:  # (its definition came in the same query)
+            self._by_id[product_id] = _parse(row[1])
+        return product_id, self._by_id[product_id]
 
     def register(self, product: Product) -> int:
         """Store a product version; identical re-registration is a no-op, a changed one an error."""

@@ -58,7 +58,7 @@ class SqlUnitOfWork:
         self._calendar.lock()
         self._products = ProductRepository(self.connection)
         self._loans = LoanRepository(
-            self.connection, self._products, self._calendar.last_closed_date(), self.profile
+            self.connection, self._products, self._calendar.last_closed_date, self.profile
         )
         self._events = EventRepository(self.connection)
         self._facilities = FacilityRepository(self.connection)

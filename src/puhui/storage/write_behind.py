@@ -21,7 +21,7 @@ keeps its own round trip (sending it in a pipeline with the first read measured 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from typing import Any
 
@@ -31,15 +31,18 @@ PENDING = "puhui_pending_writes"
 
 Statement = tuple[str, Any, bool]  # (SQL with %s marks, parameters or rows, executemany?)
 Rows = list[tuple[Any, ...]] | None  # a statement's rows; None for one that returns none
+Then = Callable[[list[tuple[Any, ...]]], None]
+Queued = tuple[str, Any, bool, Then | None]
 
 
-def queue(raw: Any, sql: str, params: Any, *, many: bool = False) -> None:
-    """Queue a write on `raw` (a pooled DBAPI connection) for its next round trip."""
-    raw.info.setdefault(PENDING, []).append((sql, params, many))
+def queue(raw: Any, sql: str, params: Any, *, many: bool = False, then: Then | None = None) -> None:
+    """Queue a statement on `raw` (a pooled DBAPI connection) for its next round trip; `then`
+    gets its rows when they come (a read whose answer is not needed at once: the calendar)."""
+    raw.info.setdefault(PENDING, []).append((sql, params, many, then))
 
 
-def _take(raw: Any) -> list[Statement]:
-    pending: list[Statement] | None = raw.info.get(PENDING)
+def _take(raw: Any) -> list[Queued]:
+    pending: list[Queued] | None = raw.info.get(PENDING)
     if not pending:
         return []
     raw.info[PENDING] = []
@@ -60,7 +63,7 @@ def flush(raw: Any, *, commit: bool = False) -> None:
 
 def _send(raw: Any, statements: Sequence[Statement], *, commit: bool) -> list[Rows]:
     pending = _take(raw)
-    todo = [*pending, *statements]
+    todo = [*((sql, params, many) for sql, params, many, _ in pending), *statements]
     connection = raw.driver_connection
     cursors = []
     pipe = len(todo) > 1 or commit
@@ -72,8 +75,12 @@ def _send(raw: Any, statements: Sequence[Statement], *, commit: bool) -> list[Ro
                 cursor.executemany(sql, params)
             else:
                 cursor.execute(sql, params)
-        if commit:
-            connection.commit()
+        if commit:  # as a statement: connection.commit() would add a round trip of its own
+            cursors.append(connection.cursor())
+            cursors[-1].execute("COMMIT")
+    for (*_, then), cursor in zip(pending, cursors, strict=False):
+        if then is not None:
+            then(cursor.fetchall())
     results: list[Rows] = []
     for cursor in cursors[len(pending) :]:
         results.append(cursor.fetchall() if cursor.description is not None else None)
