@@ -42,6 +42,10 @@ _CUSTOMER_COLUMNS = (
     "created_at",
 )
 _SELECT_CUSTOMER = f"SELECT {', '.join(_CUSTOMER_COLUMNS)} FROM customers WHERE id = ?"
+_SELECT_CONSENTS = (
+    "SELECT id, customer_id, purpose, scope, granted_at, withdrawn_at FROM consents "
+    "WHERE customer_id = ? ORDER BY id"
+)
 
 
 def _sealed_customer(values: Mapping[Any, Any]) -> SealedCustomer:
@@ -118,10 +122,22 @@ class CustomerRepository:
 
     def get(self, customer_id: int) -> SealedCustomer | None:
         # Plain SQL (see storage.driver): every application and acceptance reads its customer.
-        row = self._driver.one(_SELECT_CUSTOMER, (customer_id,))
-        if row is None:
+        return self._sealed(self._driver.all(_SELECT_CUSTOMER, (customer_id,)))
+
+    def get_with_consents(
+        self, customer_id: int
+    ) -> tuple[SealedCustomer | None, list[ConsentRecord]]:
+        """The customer and his consent records, read together (one round trip on PostgreSQL):
+        an application and an acceptance need both."""
+        customer, consents = self._driver.reads(
+            (_SELECT_CUSTOMER, (customer_id,)), (_SELECT_CONSENTS, (customer_id,))
+        )
+        return self._sealed(customer), self._consents(consents)
+
+    def _sealed(self, rows: list[tuple[Any, ...]]) -> SealedCustomer | None:
+        if not rows:
             return None
-        values = dict(zip(_CUSTOMER_COLUMNS, row, strict=True))
+        values = dict(zip(_CUSTOMER_COLUMNS, rows[0], strict=True))
         values["created_at"] = self._driver.read_moment(values["created_at"])
         return _sealed_customer(values)
 
@@ -203,11 +219,9 @@ class CustomerRepository:
         return updated.rowcount == 1
 
     def consents(self, customer_id: int) -> list[ConsentRecord]:
-        rows = self._driver.all(
-            "SELECT id, customer_id, purpose, scope, granted_at, withdrawn_at FROM consents "
-            "WHERE customer_id = ? ORDER BY id",
-            (customer_id,),
-        )
+        return self._consents(self._driver.all(_SELECT_CONSENTS, (customer_id,)))
+
+    def _consents(self, rows: list[tuple[Any, ...]]) -> list[ConsentRecord]:
         records = []
         for consent_id, customer, purpose, scope, granted_at, withdrawn_at in rows:
             granted = self._driver.read_moment(granted_at)

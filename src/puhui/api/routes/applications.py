@@ -67,11 +67,11 @@ async def apply(
     rt.check_rate(rt.settings.apply_rate, "apply", principal.subject)
     decider = rt.decider()
     with rt.unit_of_work() as uow:
-        customer = uow.customers.get(body.customer_id)
+        customer, records = uow.customers.get_with_consents(body.customer_id)
         if customer is None:
             raise NotFound(f"no customer {body.customer_id}; register the customer first")
         moment = now()
-        consents = live_purposes(uow.customers.consents(body.customer_id), moment)
+        consents = live_purposes(records, moment)
         uow.events.lock_key(f"application:{body.application_id}")  # a concurrent retry waits
         existing = uow.decisions.find(body.application_id)
         if existing is not None:
@@ -162,9 +162,9 @@ def accept_for(
     data, and the per-borrower cap of his kind (consumer or merchant) is checked again."""
     record = _visible_decision(uow, principal, application_id)
     as_of = rt.business_date(uow)
+    customer, consents = uow.customers.get_with_consents(record.applicant_id)
     if record.offer is not None:  # a decline is refused below as having no offer: clearer
-        require_consent(uow.customers.consents(record.applicant_id), Purpose.DATA_USE, now())
-    customer = uow.customers.get(record.applicant_id)
+        require_consent(consents, Purpose.DATA_USE, now())
     is_merchant = customer is not None and customer.kind == "merchant"
     cap = borrower_cap(uow.profile, rt.lender, is_merchant=is_merchant, on=as_of)
     return accept_offer(uow, application_id=application_id, as_of=as_of, cap_minor=cap), as_of
