@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from psycopg import ProgrammingError
 from psycopg import errors as pg_errors
 
 from puhui.storage import write_behind
@@ -86,6 +87,39 @@ def test_a_failing_queued_write_fails_the_commit_and_nothing_is_written(
     assert _value(database, "wb-taken") == "first"
     with SqlUnitOfWork(database) as uow:  # the pooled connection is clean again
         assert Driver(uow.connection).one(READ, ("wb-taken",)) == ("first",)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_after_a_failed_send_the_transaction_cannot_be_committed(database: sa.Engine) -> None:
+    """A caller that catches the error of a failing queued write and commits anyway must not
+    commit the writes sent before it: the commit is refused and nothing is written."""
+    with SqlUnitOfWork(database) as uow:
+        driver = Driver(uow.connection)
+        driver.later(INSERT, ("wb-partial", "1"))  # sent, and run by the server...
+        driver.later(INSERT, ("wb-unsendable", object()))  # ...before this fails in psycopg
+        with pytest.raises(ProgrammingError):
+            driver.one(READ, ("wb-partial",))
+        with pytest.raises(pg_errors.InFailedSqlTransaction):
+            uow.commit()
+    assert _value(database, "wb-partial") is None
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_an_engine_without_write_behind_runs_writes_at_once(database: sa.Engine) -> None:
+    """Only engines from make_engine keep SQLAlchemy's statements and rollbacks in order with
+    the queue; on any other engine a `later` write runs at once."""
+    plain = sa.create_engine(database.url)
+    try:
+        with plain.connect() as connection:
+            connection.begin()
+            Driver(connection).later(INSERT, ("wb-plain-engine", "x"))
+            assert not connection.connection.info.get(write_behind.PENDING)
+            connection.commit()
+    finally:
+        plain.dispose()
+    assert _value(database, "wb-plain-engine") == "x"
 
 
 def test_the_calendar_lock_travels_with_the_first_statement(database: sa.Engine) -> None:

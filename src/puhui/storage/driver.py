@@ -36,6 +36,8 @@ class Driver:
         self.postgres = connection.dialect.name == "postgresql"
         self._raw = connection.connection
         self._translated: dict[str, str] = {}
+        # Statements are queued only where the engine keeps everything else in order with them.
+        self._behind = self.postgres and write_behind.installed(connection.engine)
 
     def _sql(self, text: str) -> str:
         if not self.postgres:
@@ -122,7 +124,7 @@ class Driver:
         """A write nobody reads the result of: on PostgreSQL it is queued and sent with the
         transaction's next statement or its commit (see write_behind); on SQLite it runs now.
         Only for writes that cannot fail but by a bug: a failure surfaces later."""
-        if self.postgres:
+        if self._behind:
             write_behind.queue(self._raw, self._sql(sql), params)
         else:
             self.run(sql, params)
@@ -132,7 +134,7 @@ class Driver:
         rows = list(rows)
         if not rows:
             return
-        if self.postgres:
+        if self._behind:
             write_behind.queue(self._raw, self._sql(sql), rows, many=True)
         else:
             self.many(sql, rows)
@@ -143,14 +145,14 @@ class Driver:
         """A read whose rows are not needed at once: on PostgreSQL it is queued like `later`
         and `then` gets its rows when they come (with the next statement, or `send_queued`);
         on SQLite it runs now."""
-        if self.postgres:
+        if self._behind:
             write_behind.queue(self._raw, self._sql(sql), params, then=then)
         else:
             then(self.all(sql, params))
 
     def send_queued(self) -> None:
         """Send what is queued now (a queued read's answer is needed)."""
-        if self.postgres:
+        if self._behind:
             write_behind.flush(self._raw)
 
     def insert_id(self, sql: str, params: Sequence[Any]) -> int:

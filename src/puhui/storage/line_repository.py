@@ -230,7 +230,8 @@ class LineRepository:
             raise LineNotFound(f"no credit line {line_id}; check the line id")
         *row, definition = found[0]
         product_id = int(row[1 + _FIXED.index("line_product_id")])
-        self._products.setdefault(product_id, _parsed_product(definition))
+        if product_id not in self._products:
+            self._products[product_id] = _parsed_product(definition)
         line = self._line(tuple(row))
         self._attach_orders(line, rows)
         return line

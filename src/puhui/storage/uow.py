@@ -136,7 +136,11 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         if self._transaction is not None:
             if self._postgres:  # the queued writes and the COMMIT in one round trip
-                write_behind.flush(self.connection.connection, commit=True)
+                try:
+                    write_behind.flush(self.connection.connection, commit=True)
+                except BaseException:
+                    self.rollback()
+                    raise
             self._transaction.commit()
             self._transaction = None
 

@@ -11,8 +11,11 @@ pipeline mode) with whatever needs the server next:
 - or the COMMIT: `SqlUnitOfWork.commit` sends the queue and the COMMIT together.
 
 A rollback drops the queue. A queued write that fails (a bug: nothing queued is expected to fail)
-raises at that next read or at the commit, and the transaction is rolled back as a whole:
-nothing is half-written. SQLite is in-process and has no round trips; there writes run at once.
+raises at that next read or at the commit. Any failure while sending rolls the transaction back
+at once and marks the connection: until the caller rolls back too, it refuses to send or commit
+anything more, so a caller that catches the error can never commit half a transaction. SQLite
+is in-process and has no round trips; there writes run at once, as on an engine that was not
+made by `storage.engine.make_engine` (see `installed`).
 
 Pipeline mode has a cost of its own (psycopg's machinery, measured at about 20 µs of CPU per
 pipeline on this machine): one statement alone is sent plainly, and psycopg's implicit BEGIN
@@ -21,13 +24,17 @@ keeps its own round trip (sending it in a pipeline with the first read measured 
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
-from contextlib import nullcontext
+from contextlib import ExitStack, nullcontext, suppress
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
 
 PENDING = "puhui_pending_writes"
+FAILED = "puhui_send_failed"
+_INSTALLED: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
 
 Statement = tuple[str, Any, bool]  # (SQL with %s marks, parameters or rows, executemany?)
 Rows = list[tuple[Any, ...]] | None  # a statement's rows; None for one that returns none
@@ -39,6 +46,12 @@ def queue(raw: Any, sql: str, params: Any, *, many: bool = False, then: Then | N
     """Queue a statement on `raw` (a pooled DBAPI connection) for its next round trip; `then`
     gets its rows when they come (a read whose answer is not needed at once: the calendar)."""
     raw.info.setdefault(PENDING, []).append((sql, params, many, then))
+
+
+def installed(engine: sa.Engine) -> bool:
+    """Whether `engine` keeps SQLAlchemy's statements, commits and rollbacks in order with the
+    queue; on any other engine nothing may be queued."""
+    return engine in _INSTALLED
 
 
 def _take(raw: Any) -> list[Queued]:
@@ -57,44 +70,57 @@ def run(raw: Any, statements: Sequence[Statement]) -> list[Rows]:
 
 def flush(raw: Any, *, commit: bool = False) -> None:
     """Send the queued writes (and, with `commit`, the COMMIT) in one round trip."""
-    if raw.info.get(PENDING):
+    if raw.info.get(PENDING) or raw.info.get(FAILED):
         _send(raw, (), commit=commit)
 
 
 def _send(raw: Any, statements: Sequence[Statement], *, commit: bool) -> list[Rows]:
+    if raw.info.get(FAILED):
+        raise psycopg.errors.InFailedSqlTransaction(
+            "an earlier statement of this transaction failed and it was rolled back; roll back "
+            "before using the connection again"
+        )
     pending = _take(raw)
     todo = [*((sql, params, many) for sql, params, many, _ in pending), *statements]
     connection = raw.driver_connection
-    cursors = []
-    pipe = len(todo) > 1 or commit
-    with connection.pipeline() if pipe else nullcontext():
-        for sql, params, many in todo:
-            cursor = connection.cursor()
-            cursors.append(cursor)
-            if many:
-                cursor.executemany(sql, params)
-            else:
-                cursor.execute(sql, params)
-        if commit:  # as a statement: connection.commit() would add a round trip of its own
-            cursors.append(connection.cursor())
-            cursors[-1].execute("COMMIT")
-    for (*_, then), cursor in zip(pending, cursors, strict=False):
-        if then is not None:
-            then(cursor.fetchall())
-    results: list[Rows] = []
-    for cursor in cursors[len(pending) :]:
-        results.append(cursor.fetchall() if cursor.description is not None else None)
-    for cursor in cursors:
-        cursor.close()
-    return results
+    with ExitStack() as cursors_closed:
+        cursors = []
+        try:
+            with connection.pipeline() if len(todo) > 1 or commit else nullcontext():
+                for sql, params, many in todo:
+                    cursor = cursors_closed.enter_context(connection.cursor())
+                    cursors.append(cursor)
+                    if many:
+                        cursor.executemany(sql, params)
+                    else:
+                        cursor.execute(sql, params)
+                if commit:  # a statement: connection.commit() would cost a round trip of its own
+                    cursors_closed.enter_context(connection.cursor()).execute("COMMIT")
+        except BaseException:
+            raw.info[FAILED] = True  # until the caller rolls back (see `drop`)
+            with suppress(psycopg.Error):  # (a broken connection: the original error matters)
+                connection.rollback()  # nothing sent so far can be committed by a later call
+            raise
+        for (*_, then), cursor in zip(pending, cursors, strict=False):
+            if then is not None:
+                then(cursor.fetchall())
+        return [
+            cursor.fetchall() if cursor.description is not None else None
+            for cursor in cursors[len(pending) :]
+        ]
 
 
 def drop(raw: Any) -> None:
     raw.info.pop(PENDING, None)
+    raw.info.pop(FAILED, None)
 
 
 def install(engine: sa.Engine) -> None:
-    """Keep SQLAlchemy's own statements in order with the queue (PostgreSQL engines)."""
+    """Keep SQLAlchemy's own statements in order with the queue (PostgreSQL engines; nothing is
+    queued where libpq has no pipeline mode, before version 14)."""
+    if not psycopg.Pipeline.is_supported():
+        return
+    _INSTALLED.add(engine)
 
     @sa.event.listens_for(engine, "before_cursor_execute")
     def _before_statement(connection: sa.Connection, *_args: Any) -> None:
@@ -107,8 +133,10 @@ def install(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "rollback")
     def _on_rollback(connection: sa.Connection) -> None:
-        drop(connection.connection)
+        if not connection.invalidated:  # (an invalidated connection's info is gone anyway)
+            drop(connection.connection)
 
     @sa.event.listens_for(engine, "reset")
     def _on_reset(_dbapi: Any, record: Any, _reset_state: Any) -> None:
         record.info.pop(PENDING, None)
+        record.info.pop(FAILED, None)
