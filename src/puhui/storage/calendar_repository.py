@@ -28,7 +28,7 @@ class CalendarRepository:
         if self._cache is None and self._locking:
             Driver(self._connection).send_queued()  # the locked read, queued by `lock`
         if self._cache is None:
-            # Both dates in one plain query: this runs at the start of every unit of work.
+            # Both dates in one plain query (SQLite, or a transaction that took no lock).
             self._fill(Driver(self._connection).all(_READ, (LAST_CLOSED, EOD_RUNNING)))
         assert self._cache is not None
         return self._cache.get(key)

@@ -4,8 +4,9 @@ On PostgreSQL every statement is a round trip to another process, and on a small
 one costs more than the statement: two context switches, and the request's worker waiting for
 a core. A checkout wrote four statements and then committed: five round trips for work that
 needs one. So the hot writes (a line and its order and event, a loan's schedule and postings,
-the idempotency record) are queued on the connection, and sent in one pipeline (psycopg's
-pipeline mode) with whatever needs the server next:
+the idempotency record), the advisory locks and the calendar's shared lock (whose rows a
+callback receives) are queued on the connection, and sent in one pipeline (psycopg's pipeline
+mode) with whatever needs the server next:
 
 - the next read on the same connection, so a transaction always reads its own writes;
 - or the COMMIT: `SqlUnitOfWork.commit` sends the queue and the COMMIT together.
