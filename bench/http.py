@@ -233,7 +233,7 @@ async def open_loop(
 WARM_UP_AT_ONCE = 8  # warm-up requests in flight together: several connections, every worker
 
 
-async def warm_up(requests: list[Callable[[], Awaitable[None]]]) -> None:
+async def warm_up(requests: list[Callable[[], Awaitable[object]]]) -> None:
     """A few of a flow's requests just before its clock starts, as a running server has had:
     the first ones open pooled connections, build statement caches and load code. Several at
     once, so that every worker gets some (one at a time, they all went to one worker over one
@@ -308,30 +308,24 @@ async def run_load(
         )
         checkout_headers = {"X-API-Key": key}
 
-        async def warm_checkout(index: int, line: int) -> None:
+        async def checkout(line: int, order_id: str) -> bool:
             async with client.post(
                 f"{base}/lines/{line}/authorisations",
-                json={"order_id": f"warm-{index}", "amount_minor": 100},
-                headers={**checkout_headers, "Idempotency-Key": f"warm-{index}"},
+                json={"order_id": order_id, "amount_minor": 100},
+                headers={**checkout_headers, "Idempotency-Key": order_id},
             ) as r:
                 await r.read()
+                return r.status == 201
 
         await warm_up(
             [
-                functools.partial(warm_checkout, index, line)
+                functools.partial(checkout, line, f"warm-{index}")
                 for index, line in enumerate(line_ids[-WARM_UP:])
             ]
         )
 
         async def authorise(index: int) -> bool:
-            line = line_ids[index % (len(line_ids) - WARM_UP)]
-            async with client.post(
-                f"{base}/lines/{line}/authorisations",
-                json={"order_id": f"order-{index}", "amount_minor": 100},
-                headers={**checkout_headers, "Idempotency-Key": f"auth-{index}"},
-            ) as r:
-                await r.read()
-                return r.status == 201
+            return await checkout(line_ids[index % (len(line_ids) - WARM_UP)], f"order-{index}")
 
         count = int(args.checkout_rate * args.seconds)
         samples, wall, failures = await open_loop(
