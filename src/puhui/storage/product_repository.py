@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
 import sqlalchemy as sa
 
@@ -11,19 +12,13 @@ from puhui.loans.products import Product, product_from_mapping, product_to_mappi
 from puhui.storage.driver import Driver
 from puhui.storage.tables import products
 
-# Parsing a product validates it (including a sample schedule), so parsed products are kept by
-# their stored definition text: immutable, so the cache can never serve a stale version.
-_parsed: dict[str, Product] = {}
-MAX_CACHED_PRODUCTS = 10_000
 
-
+@lru_cache(maxsize=1_024)
 def _parse(definition: str) -> Product:
-    product = _parsed.get(definition)
-    if product is None:
-        if len(_parsed) >= MAX_CACHED_PRODUCTS:
-            _parsed.clear()
-        product = _parsed[definition] = product_from_mapping(json.loads(definition))
-    return product
+    """Parsing a product validates it (including a sample schedule), so parsed products are
+    kept by their stored definition text: immutable, so the cache can never serve a stale
+    version (the same scheme as line products in line_repository)."""
+    return product_from_mapping(json.loads(definition))
 
 
 _DEFINITION = "SELECT definition FROM products WHERE id = ?"
