@@ -35,7 +35,7 @@ from puhui.credit.strategy import Strategy, load_strategy, shipped_strategy
 from puhui.loans.products import shipped_catalog
 from puhui.security.credentials import TokenSigner
 from puhui.sim.population import Population
-from puhui.sim.sources import SimulatedSources
+from puhui.sim.tabled_sources import TabledSources
 from puhui.storage.engine import make_engine, read_only
 from puhui.storage.engine_choice_repository import EngineChoiceRepository
 from puhui.storage.uow import SqlUnitOfWork
@@ -178,7 +178,9 @@ class Runtime:
             products=shipped_catalog(),
             lender=self.lender,
         )
-        return DecisionEngine(config, SimulatedSources(population), FraudGraph())
+        sources = TabledSources(population)
+        sources.warm()
+        return DecisionEngine(config, sources, FraudGraph())
 
     def check_rate(self, limit: str, *identity: str) -> None:
         item = parse(limit)

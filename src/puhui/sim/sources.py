@@ -40,8 +40,11 @@ class SimulatedTransactions:
     def flows(self, applicant_ids: Sequence[int], *, as_of: date, days: int) -> FlowBatch:
         if not 1 <= days <= MAX_FLOW_DAYS:
             raise ValueError(f"flows cover 1–{MAX_FLOW_DAYS} days")
-        ids = _ids(applicant_ids)
-        people = self.population.applicants(ids)
+        return self.flows_of(self.population.applicants(_ids(applicant_ids)), as_of, days)
+
+    def flows_of(self, people: Applicants, as_of: date, days: int) -> FlowBatch:
+        """`flows` for applicants whose attributes are already at hand."""
+        ids = people.ids
         end = as_of.toordinal() - EPOCH_ORDINAL
         day = np.arange(end - days, end, dtype=np.int64)[None, :]  # absolute day numbers
         inflow = np.zeros((len(ids), days), np.int64)
@@ -99,6 +102,21 @@ class SimulatedTransactions:
         return np.rint(salary).astype(np.int64), np.rint(spend).astype(np.int64)
 
 
+def bureau_month(as_of: date) -> int:
+    """The simulated bureau refreshes its figures every 30 days."""
+    return as_of.toordinal() // 30
+
+
+def require_consent(ids: Int64Array, consented: Sequence[bool]) -> None:
+    """Raise ConsentMissing naming the applicants without a recorded bureau consent."""
+    if not all(consented):
+        missing = [int(i) for i, ok in zip(ids, consented, strict=True) if not ok]
+        raise ConsentMissing(
+            f"no bureau consent recorded for applicant(s) {missing[:5]}; record the "
+            "applicant's consent before querying the credit bureau"
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class SimulatedBureau:
     """A licensed credit bureau: refuses any query without the applicant's consent."""
@@ -109,15 +127,14 @@ class SimulatedBureau:
         self, applicant_ids: Sequence[int], *, consented: Sequence[bool], as_of: date
     ) -> BureauBatch:
         ids = _ids(applicant_ids)
-        if not all(consented):
-            missing = [int(i) for i, ok in zip(ids, consented, strict=True) if not ok]
-            raise ConsentMissing(
-                f"no bureau consent recorded for applicant(s) {missing[:5]}; record the "
-                "applicant's consent before querying the credit bureau"
-            )
-        people = self.population.applicants(ids)
+        require_consent(ids, consented)
+        return self.reports_of(self.population.applicants(ids), bureau_month(as_of))
+
+    def reports_of(self, people: Applicants, month: int) -> BureauBatch:
+        """`reports` for applicants whose attributes are at hand (consent already checked), in
+        the bureau's month (`bureau_month`: its figures change once a month)."""
+        ids = people.ids
         seed, z = self.population.seed, people.latent_risk
-        month = as_of.toordinal() // 30
         fraud = people.is_fraud
 
         def poisson(rate: npt.NDArray[np.float64], stream: int) -> Int64Array:
@@ -161,8 +178,11 @@ class SimulatedHistory:
         *,
         as_of: date,  # noqa: ARG002 - static in the simulator
     ) -> HistoryBatch:
-        ids = _ids(applicant_ids)
-        people = self.population.applicants(ids)
+        return self.history_of(self.population.applicants(_ids(applicant_ids)))
+
+    def history_of(self, people: Applicants) -> HistoryBatch:
+        """`history` for applicants whose attributes are at hand."""
+        ids = people.ids
         seed, z = self.population.seed, people.latent_risk
         returning = uniform(seed, 401, ids) < 0.35
         prior = np.where(returning, 1 + (uniform(seed, 402, ids) * 5).astype(np.int64), 0)
