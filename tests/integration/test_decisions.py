@@ -91,7 +91,12 @@ def test_acceptance_rechecks_the_per_borrower_cap_against_what_is_owed_now(
             service.accept_offer(
                 uow, application_id="second", as_of=ON, cap_minor=booked.amount_minor + 100
             )
+        # a replay is not checked again: its own loan is already in the borrower's balance
+        replayed = service.accept_offer(
+            uow, application_id="first", as_of=ON, cap_minor=booked.amount_minor + 100
+        )
         uow.commit()
+    assert replayed == booked
     assert count(database, "loans") == 1
 
 

@@ -88,23 +88,25 @@ def accept_offer(
             "apply again"
         )
     reference = borrower_ref(application.applicant_id)
-    key = f"application:{application_id}"
-    uow.events.lock_key(f"borrower:{reference}")
-    if uow.events.find(key) is None:
+    uow.events.lock_key(f"borrower:{reference}")  # the borrower's balance holds still
+
+    def within_cap() -> None:  # a first booking only: a replay's loan is in the balance already
         owed = uow.exposure.outstanding_principal(reference)
         if owed + offer.amount_minor > cap_minor:
             raise OfferNotAcceptable(
                 f"accepting would take the borrower's balance to {owed + offer.amount_minor}, "
                 f"above the per-borrower cap of {cap_minor}; the offer cannot be booked"
             )
+
     loan_id = loans.book_loan(
         uow,
         product_code=offer.product_code,
         principal_minor=offer.amount_minor,
         as_of=as_of,
         borrower_ref=reference,
-        idempotency_key=key,
+        idempotency_key=f"application:{application_id}",
         overrides={"annual_rate": Decimal(offer.annual_rate), "periods": offer.periods},
+        before_new=within_cap,
     )
     return Acceptance(loan_id, offer.amount_minor, Decimal(offer.annual_rate), offer.periods)
 

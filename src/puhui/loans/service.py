@@ -151,8 +151,12 @@ def book_loan(
     harvest_dates: tuple[date, ...] = (),
     funder: str = PLATFORM_FUNDER,
     facility_id: int | None = None,
+    before_new: Callable[[], None] | None = None,
 ) -> int:
-    """Book and disburse a loan on `as_of`; returns its id (the first id on a replayed key)."""
+    """Book and disburse a loan on `as_of`; returns its id (the first id on a replayed key).
+    `before_new` runs once the key is known to be new, before anything is booked: a check a
+    replay must skip (the caller's cap on what the borrower owes, which the first booking
+    itself raised), without a second lookup of the key."""
     _check_key(idempotency_key)
     _check_reference(borrower_ref)
     request = _request_hash(
@@ -168,6 +172,8 @@ def book_loan(
     replayed = _find_replayed(uow, None, event)
     if replayed is not None:
         return replayed[0]
+    if before_new is not None:
+        before_new()
     check_business_date(uow.calendar, as_of)
     if not uow.funders.exists(funder):
         raise InvalidInput(f"unknown funder {funder!r}; register the funder first")
