@@ -188,3 +188,33 @@ def test_lock_wait_timeouts_are_recognised_on_both_databases(database: Path) -> 
 
     assert is_lock_wait_timeout(LockNotAvailable())
     assert not is_lock_wait_timeout(ValueError("no"))
+
+
+def test_on_an_event_loop_another_process_s_lock_is_waited_for_briefly(database: Path) -> None:
+    """A loop thread stops every request of its process while SQLite makes it wait for
+    another process (a `puhui eod` from the command line): there the wait is the gate's
+    second, then a lock-wait error (503 database_busy); background threads keep SQLite's
+    30 s."""
+    engine = make_engine(f"sqlite:///{database}")
+
+    def busy_timeout_ms() -> int:
+        with engine.begin() as connection:
+            return int(connection.exec_driver_sql("PRAGMA busy_timeout").scalar_one())
+
+    async def on_the_loop() -> tuple[int, BaseException]:
+        waited = busy_timeout_ms()
+        holder = sqlite3.connect(database, isolation_level=None)  # another process, in effect
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            with pytest.raises(sa.exc.OperationalError) as busy, engine.begin() as connection:
+                connection.exec_driver_sql("INSERT INTO t VALUES (1)")
+        finally:
+            holder.execute("ROLLBACK")
+        return waited, busy.value
+
+    waited_on_loop, error = asyncio.run(on_the_loop())
+    assert waited_on_loop == engine_module.LOOP_WAIT_MS
+    assert is_lock_wait_timeout(error)
+    assert busy_timeout_ms() == engine_module.BUSY_TIMEOUT_MS  # off the loop: the long wait
+    with engine.begin() as connection:  # the failed start kept neither the gate nor a lock
+        connection.exec_driver_sql("INSERT INTO t VALUES (2)")

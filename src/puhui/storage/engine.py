@@ -8,7 +8,9 @@ Threads of one process also queue for that lock on a Python lock (the writer gat
 ask SQLite for it. SQLite's own wait is a sleep-and-retry ladder (1, 2, 5, 10, 15, 20, 25 … ms):
 under a server's load a thread slept long after the lock was free, which left the CPU idle and
 made the slowest requests wait tens of milliseconds. The gate wakes the next thread the moment
-the lock is released; other processes still meet SQLite's busy timeout.
+the lock is released. Other processes meet SQLite's busy timeout: 30 s for a background
+thread, but only the gate's one second for a thread that runs an event loop (it would stop
+every request of its process), which then answers 503 `database_busy`.
 
 Reports read through `read_only(engine)`: on SQLite their transactions start deferred (a WAL
 snapshot, neither the write lock nor the gate), so a dashboard over a large book never holds a
@@ -32,6 +34,8 @@ from puhui.storage import write_behind
 DEFAULT_SQLITE_FILE = "puhui.db"
 BUSY_TIMEOUT_MS = 30_000
 LOOP_WAIT_S = 1.0  # the longest an event-loop thread waits for the writer gate
+LOOP_WAIT_MS = int(LOOP_WAIT_S * 1000)  # … and for another process's write lock
+_BUSY_MS = "puhui_sqlite_busy_timeout_ms"
 _GATE_HELD = "puhui_writer_gate_held"
 _READ_ONLY = "puhui_read_only"
 
@@ -52,16 +56,17 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA cache_size=-262144")  # 256 MiB page cache for batch jobs
         cursor.close()
+        _record.info[_BUSY_MS] = BUSY_TIMEOUT_MS
 
     gate = threading.Lock()
     taken_at = [0.0]  # when the gate was last taken (monotonic seconds)
 
-    def _take_gate() -> None:
+    def _take_gate(on_loop: bool) -> None:
         """Wait for the gate. A thread that runs an event loop (the API's one-subject routes)
         holds up every request of its process while it waits, so it waits at most
         LOOP_WAIT_S, and not at all once the holder has had the gate that long (a long job:
         end-of-day, a verification); it gets DatabaseBusy (503, try again) instead."""
-        if not _on_event_loop():
+        if not on_loop:
             if gate.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
                 taken_at[0] = time.monotonic()
                 return
@@ -84,9 +89,14 @@ def _tune_sqlite(engine: Engine) -> None:
         if connection.get_execution_options().get(_READ_ONLY):
             connection.exec_driver_sql("BEGIN")  # deferred: a snapshot to read, no lock
             return
-        _take_gate()
+        on_loop = _on_event_loop()
+        _take_gate(on_loop)
         connection.info[_GATE_HELD] = True
         try:
+            # Another process (a `puhui eod` from the command line) is met by SQLite's own
+            # busy wait; on an event loop it would stop every request of the process for as
+            # long, so there it is as short as the gate's: then 503, try again.
+            _wait_for_other_processes(connection, LOOP_WAIT_MS if on_loop else BUSY_TIMEOUT_MS)
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
             _release(connection)
@@ -103,6 +113,14 @@ def _tune_sqlite(engine: Engine) -> None:
     sa.event.listen(engine, "rollback", _release)
     # a connection that goes back to the pool (or is collected) never keeps the gate
     sa.event.listen(engine, "checkin", lambda _dbapi, record: _release_record(record.info))
+
+
+def _wait_for_other_processes(connection: sa.Connection, milliseconds: int) -> None:
+    """SQLite's busy timeout on this connection (set only when it changes)."""
+    info = connection.connection.info
+    if info.get(_BUSY_MS) != milliseconds:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={int(milliseconds)}")
+        info[_BUSY_MS] = milliseconds
 
 
 def _on_event_loop() -> bool:
