@@ -11,8 +11,10 @@ class JournalStore(Protocol):
     def find_hash(self, idempotency_key: str) -> tuple[int, str] | None:
         """(entry id, content hash) of the entry with this key, if one was posted."""
 
-    def append(self, entry: JournalEntry) -> int:
-        """Insert the entry and its postings; returns the new entry id."""
+    def append_unless_posted(self, entry: JournalEntry) -> int | None:
+        """Insert the entry and its postings and return the new entry id, or write nothing and
+        return None when an entry with its key was posted before (one statement, no lookup
+        first: almost every key is new)."""
 
     def balances(self) -> dict[tuple[str, str, str], int]:
         """Signed balance (debits − credits) per (account, funder, currency)."""

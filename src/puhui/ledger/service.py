@@ -21,13 +21,15 @@ def post_entry(store: JournalStore, entry: JournalEntry) -> PostResult:
     The same key with the same content returns the first entry (`replayed=True`); the same key
     with different content raises IdempotencyConflict and writes nothing.
     """
+    entry_id = store.append_unless_posted(entry)
+    if entry_id is not None:
+        return PostResult(entry_id, replayed=False)
     existing = store.find_hash(entry.idempotency_key)
-    if existing is not None:
-        entry_id, content_hash = existing
-        if content_hash != entry.content_hash:
-            raise IdempotencyConflict(
-                f"idempotency key {entry.idempotency_key!r} was already used for a different "
-                "entry; use a new key for a new event"
-            )
-        return PostResult(entry_id, replayed=True)
-    return PostResult(store.append(entry), replayed=False)
+    assert existing is not None, "a posted key's entry is there: the journal is append-only"
+    entry_id, content_hash = existing
+    if content_hash != entry.content_hash:
+        raise IdempotencyConflict(
+            f"idempotency key {entry.idempotency_key!r} was already used for a different "
+            "entry; use a new key for a new event"
+        )
+    return PostResult(entry_id, replayed=True)

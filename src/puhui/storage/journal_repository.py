@@ -9,9 +9,13 @@ from puhui.storage.driver import Driver
 from puhui.storage.tables import postings
 
 _FIND = "SELECT id, content_hash FROM journal_entries WHERE idempotency_key = ?"
-_INSERT_ENTRY = (
+# A key posted before inserts nothing and returns no row (SQLite ≥ 3.35 and PostgreSQL);
+# the caller then reads the first entry's hash. A concurrent posting of the same key makes
+# PostgreSQL wait for it, then do nothing: the read after it sees the committed entry.
+_INSERT_NEW_ENTRY = (
     "INSERT INTO journal_entries (idempotency_key, content_hash, kind, business_date, loan_id, "
-    "reverses_key, description) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    "reverses_key, description) VALUES (?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
 )
 _INSERT_POSTING = (
     "INSERT INTO postings (entry_id, account, funder, currency, amount_minor, loan_id) "
@@ -28,9 +32,9 @@ class JournalRepository:
         row = self._driver.one(_FIND, (idempotency_key,))
         return None if row is None else (int(row[0]), str(row[1]))
 
-    def append(self, entry: JournalEntry) -> int:
-        entry_id = self._driver.insert_id(
-            _INSERT_ENTRY,
+    def append_unless_posted(self, entry: JournalEntry) -> int | None:
+        inserted = self._driver.one(
+            _INSERT_NEW_ENTRY,
             (
                 entry.idempotency_key,
                 entry.content_hash,
@@ -41,6 +45,9 @@ class JournalRepository:
                 entry.description,
             ),
         )
+        if inserted is None:
+            return None
+        entry_id = int(inserted[0])
         self._driver.many_later(
             _INSERT_POSTING,
             [

@@ -28,8 +28,9 @@ class InMemoryJournal:
     def find_hash(self, idempotency_key: str) -> tuple[int, str] | None:
         return self._by_key.get(idempotency_key)
 
-    def append(self, entry: JournalEntry) -> int:
-        assert entry.idempotency_key not in self._by_key, "append called for a used key"
+    def append_unless_posted(self, entry: JournalEntry) -> int | None:
+        if entry.idempotency_key in self._by_key:
+            return None
         self.entries.append(entry)
         entry_id = len(self.entries)
         self._by_key[entry.idempotency_key] = (entry_id, entry.content_hash)
