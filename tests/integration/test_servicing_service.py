@@ -58,6 +58,26 @@ def pay(engine: sa.Engine, loan_id: int, amount: int, day: date, key: str) -> ob
 def test_booking_twice_with_one_key_books_one_loan(database: sa.Engine) -> None:
     assert book(database) == book(database)
     assert count(database, "loans") == 1
+
+
+def test_a_loan_for_an_unregistered_funder_is_refused_and_nothing_is_booked(
+    database: sa.Engine,
+) -> None:
+    with (
+        pytest.raises(InvalidInput, match="unknown funder 'bank-x'"),
+        SqlUnitOfWork(database) as uow,
+    ):
+        service.book_loan(
+            uow,
+            product_code="cash-instalment",
+            principal_minor=1_200_000,
+            as_of=START,
+            borrower_ref="synthetic-1",
+            idempotency_key="book-bank-x",
+            funder="bank-x",
+        )
+    assert count(database, "loans") == 0
+    assert book(database) > 0  # the platform, registered, still lends
     assert count(database, "journal_entries") == 1
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Protocol
 
@@ -56,6 +57,10 @@ class FacilityStore(Protocol):
 
 class FunderStore(Protocol):
     def exists(self, code: str) -> bool: ...
+
+    def exists_later(self, code: str) -> Callable[[], bool]:
+        """`exists`, asked now and answered with the next read (no round trip of its own on
+        PostgreSQL); calling the result gives the answer."""
 
 
 class BusinessCalendar(Protocol):

@@ -175,9 +175,10 @@ def book_loan(
     if before_new is not None:
         before_new()
     check_business_date(uow.calendar, as_of)
-    if not uow.funders.exists(funder):
-        raise InvalidInput(f"unknown funder {funder!r}; register the funder first")
+    funder_exists = uow.funders.exists_later(funder)  # answered with the product read
     product_id, product = uow.products.current(product_code)
+    if not funder_exists():
+        raise InvalidInput(f"unknown funder {funder!r}; register the funder first")
     terms = product.terms(
         principal_minor=principal_minor,
         start_date=as_of,

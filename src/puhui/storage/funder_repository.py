@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import sqlalchemy as sa
 
@@ -11,6 +12,7 @@ from puhui.storage.driver import Driver
 from puhui.storage.tables import funders
 
 FUNDER_CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_FIND = "SELECT 1 FROM funders WHERE code = ?"
 
 
 class FunderRepository:
@@ -26,8 +28,21 @@ class FunderRepository:
 
     def exists(self, code: str) -> bool:
         # Plain SQL (see storage.driver): every booking checks its funder.
-        found = Driver(self._connection).one("SELECT 1 FROM funders WHERE code = ?", (code,))
+        found = Driver(self._connection).one(_FIND, (code,))
         return found is not None
+
+    def exists_later(self, code: str) -> Callable[[], bool]:
+        """Queued on PostgreSQL: a booking's funder check travels with its product read."""
+        driver = Driver(self._connection)
+        answer: list[bool] = []
+        driver.read_later(_FIND, (code,), lambda rows: answer.append(bool(rows)))
+
+        def exists() -> bool:
+            if not answer:  # nothing has been read since: ask now
+                driver.send_queued()
+            return answer[0]
+
+        return exists
 
     def codes(self) -> list[str]:
         return sorted(self._connection.execute(sa.select(funders.c.code)).scalars())
