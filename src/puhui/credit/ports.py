@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from puhui.credit.application import Application
@@ -18,6 +19,10 @@ class DecisionStore(Protocol):
 class ExposureSource(Protocol):
     def outstanding_principal(self, borrower_ref: str) -> int:
         """Principal the borrower owes on every live loan (all products)."""
+
+    def outstanding_principal_later(self, borrower_ref: str) -> Callable[[], int]:
+        """The same, asked now and answered with the next read (no round trip of its own on
+        PostgreSQL); calling the result gives the answer."""
 
 
 class CreditUnitOfWork(ServicingUnitOfWork, Protocol):

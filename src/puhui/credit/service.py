@@ -40,22 +40,26 @@ def decide_application(
 ) -> DecisionRecord:
     """Decide (or return the stored decision of) an application, and store the record."""
     uow.events.lock_key(f"application:{application.application_id}")
-    found = uow.decisions.find(application.application_id)
+    exposure = uow.exposure.outstanding_principal_later(borrower_ref(application.applicant_id))
+    found = uow.decisions.find(application.application_id)  # (with the lock and the exposure)
     if found is not None:
         record, stored = found
         if stored.fingerprint() != application.fingerprint():
             raise id_reused(application.application_id)
         return record
-    return decide_unseen_application(uow, engine, application)
+    return decide_unseen_application(uow, engine, application, exposure())
 
 
 def decide_unseen_application(
-    uow: CreditUnitOfWork, engine: DecisionEngine, application: Application
+    uow: CreditUnitOfWork,
+    engine: DecisionEngine,
+    application: Application,
+    existing_exposure_minor: int,
 ) -> DecisionRecord:
     """Decide and store an application whose id the caller has locked and found unused (the
-    API does that itself, to answer a retry with the stored application)."""
-    exposure = uow.exposure.outstanding_principal(borrower_ref(application.applicant_id))
-    record = engine.decide(application, existing_exposure_minor=exposure)
+    API does that itself, to answer a retry with the stored application), with what the
+    borrower owes now (read by the caller with that lookup: one round trip for both)."""
+    record = engine.decide(application, existing_exposure_minor=existing_exposure_minor)
     uow.decisions.append(record, application)
     return record
 
@@ -89,9 +93,10 @@ def accept_offer(
         )
     reference = borrower_ref(application.applicant_id)
     uow.events.lock_key(f"borrower:{reference}")  # the borrower's balance holds still
+    owed_now = uow.exposure.outstanding_principal_later(reference)  # with book_loan's lookup
 
     def within_cap() -> None:  # a first booking only: a replay's loan is in the balance already
-        owed = uow.exposure.outstanding_principal(reference)
+        owed = owed_now()
         if owed + offer.amount_minor > cap_minor:
             raise OfferNotAcceptable(
                 f"accepting would take the borrower's balance to {owed + offer.amount_minor}, "

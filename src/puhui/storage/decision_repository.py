@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import sqlalchemy as sa
@@ -86,3 +87,8 @@ class ExposureRepository:
         """Principal the borrower owes on live loans and lines, plus his open checkout holds."""
         row = self._driver.one(_EXPOSURE, (borrower_ref, borrower_ref))
         return int(row[0]) if row else 0
+
+    def outstanding_principal_later(self, borrower_ref: str) -> Callable[[], int]:
+        """`outstanding_principal`, sent with the next read (PostgreSQL)."""
+        rows = self._driver.ask(_EXPOSURE, (borrower_ref, borrower_ref))
+        return lambda: int(rows()[0][0]) if rows() else 0

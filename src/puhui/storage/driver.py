@@ -150,6 +150,19 @@ class Driver:
         else:
             then(self.all(sql, params))
 
+    def ask(self, sql: str, params: Sequence[Any]) -> Callable[[], list[tuple[Any, ...]]]:
+        """A read sent with the transaction's next round trip (`read_later`); calling the result
+        gives its rows, sending the queue first if nothing has been read since."""
+        answer: list[list[tuple[Any, ...]]] = []
+        self.read_later(sql, params, answer.append)
+
+        def rows() -> list[tuple[Any, ...]]:
+            if not answer:
+                self.send_queued()
+            return answer[0]
+
+        return rows
+
     def send_queued(self) -> None:
         """Send what is queued now (a queued read's answer is needed)."""
         if self._behind:

@@ -33,16 +33,8 @@ class FunderRepository:
 
     def exists_later(self, code: str) -> Callable[[], bool]:
         """Queued on PostgreSQL: a booking's funder check travels with its product read."""
-        driver = Driver(self._connection)
-        answer: list[bool] = []
-        driver.read_later(_FIND, (code,), lambda rows: answer.append(bool(rows)))
-
-        def exists() -> bool:
-            if not answer:  # nothing has been read since: ask now
-                driver.send_queued()
-            return answer[0]
-
-        return exists
+        rows = Driver(self._connection).ask(_FIND, (code,))
+        return lambda: bool(rows())
 
     def codes(self) -> list[str]:
         return sorted(self._connection.execute(sa.select(funders.c.code)).scalars())

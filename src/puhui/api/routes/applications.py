@@ -73,7 +73,8 @@ async def apply(
         moment = now()
         consents = live_purposes(records, moment)
         uow.events.lock_key(f"application:{body.application_id}")  # a concurrent retry waits
-        existing = uow.decisions.find(body.application_id)
+        exposure = uow.exposure.outstanding_principal_later(borrower_ref(body.customer_id))
+        existing = uow.decisions.find(body.application_id)  # (with the lock and the exposure)
         if existing is not None:
             if not _same_body(existing[1], body):
                 raise id_reused(body.application_id)
@@ -94,7 +95,7 @@ async def apply(
             consent_bureau=Purpose.BUREAU_QUERY in consents,
             consent_data_use=Purpose.DATA_USE in consents,
         )
-        record = decide_unseen_application(uow, decider, application)
+        record = decide_unseen_application(uow, decider, application, exposure())
         uow.commit()
     return decision_view(record)
 
