@@ -26,6 +26,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -193,14 +194,15 @@ def server_peak_mib(server: subprocess.Popen[bytes]) -> float:
 
 
 async def open_loop(
-    rate: float, count: int, flow: Callable[[int], Awaitable[bool]], slowest: int = 0
-) -> tuple[list[float], float, int]:
-    """Start `count` flows at `rate` per second; returns their durations, the wall time and
-    how many failed. Each flow is created when it is due (creating thousands of tasks up front
-    stalled the client's own loop for 0.3 s at the start, which showed as server latency), and
-    its time counts from when it was due, so a client that falls behind is not hidden. With
-    `slowest`, prints when the slowest flows were due (s into the run) and how long they took
-    (ms): a burst at one moment is a stall (a collection, a checkpoint), not load."""
+    rate: float, count: int, flow: Callable[[int], Awaitable[str | None]], slowest: int = 0
+) -> tuple[list[float], float, Counter[str]]:
+    """Start `count` flows at `rate` per second (a flow returns None, or what failed); returns
+    their durations, the wall time and the failures by what they were. Each flow is created
+    when it is due (creating thousands of tasks up front stalled the client's own loop for
+    0.3 s at the start, which showed as server latency), and its time counts from when it was
+    due, so a client that falls behind is not hidden. With `slowest`, prints when the slowest
+    flows were due (s into the run) and how long they took (ms): a burst at one moment is a
+    stall (a collection, a checkpoint), not load."""
     # The generator's own garbage collections (thousands of live tasks and responses) paused
     # it for 100-300 ms at a time, which showed as server latency: none while it measures.
     gc.collect()
@@ -208,18 +210,18 @@ async def open_loop(
     gc.disable()
     samples: list[float] = []
     due_times: list[float] = []
-    failures = 0
+    failures: Counter[str] = Counter()
     started = time.perf_counter()
 
     async def one(index: int, due: float) -> None:
-        nonlocal failures
         try:
-            ok = await flow(index)
-        except (aiohttp.ClientError, ResponseError, OSError):
-            ok = False
+            failure = await flow(index)
+        except (aiohttp.ClientError, ResponseError, OSError) as error:
+            failure = f"{type(error).__name__}: {error}"
         samples.append(time.perf_counter() - due)
         due_times.append(due - started)
-        failures += 0 if ok else 1
+        if failure is not None:
+            failures[failure] += 1
 
     running = []
     for index in range(count):
@@ -235,6 +237,25 @@ async def open_loop(
 
 
 WARM_UP_AT_ONCE = 8  # warm-up requests in flight together: several connections, every worker
+
+
+def failed(step: str, answer: Response) -> str:
+    """What a failed request answered: its step, status and problem code."""
+    try:
+        code = answer.json().get("code", "")
+    except ValueError:
+        code = answer.body[:60].decode(errors="replace")
+    return f"{step} {answer.status} {code}".strip()
+
+
+def described(failures: Counter[str]) -> str:
+    if not failures:
+        return "0 failed"
+    return (
+        f"{sum(failures.values())} failed ("
+        + ", ".join(f"{count} × {reason}" for reason, count in failures.most_common())
+        + ")"
+    )
 
 
 async def warm_up(requests: list[Callable[[], Awaitable[object]]]) -> None:
@@ -287,28 +308,28 @@ async def run_load(
         token = signed_in.json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
 
-        async def apply(body: dict[str, object], prefix: str) -> bool | None:
-            """The flow for one application: None when it failed, else whether it was paid."""
+        async def apply(body: dict[str, object], prefix: str) -> str:
+            """The flow for one application: "paid", "declined", or what failed."""
             applied = await post(API + "/applications", body, headers)
             if applied.status != 201:
-                return None
+                return failed("apply", applied)
             if applied.json()["outcome"] != "approve":
-                return False
+                return "declined"
             accepted = await post(
                 f"{API}/applications/{body['application_id']}/accept",
                 None,
                 {**headers, "Idempotency-Key": f"{prefix}-{body['application_id']}"},
             )
-            return None if accepted.status != 201 else True
+            return "paid" if accepted.status == 201 else failed("accept", accepted)
 
         await warm_up([functools.partial(apply, body, "warm") for body in bodies[:WARM_UP]])
         approved = 0
 
-        async def apply_flow(index: int) -> bool:
+        async def apply_flow(index: int) -> str | None:
             nonlocal approved
-            paid = await apply(bodies[WARM_UP + index], "acc")
-            approved += bool(paid)
-            return paid is not None
+            outcome = await apply(bodies[WARM_UP + index], "acc")
+            approved += outcome == "paid"
+            return None if outcome in ("paid", "declined") else outcome
 
         count = min(len(bodies) - WARM_UP, int(args.rate * args.seconds))
         samples, wall, failures = await open_loop(args.rate, count, apply_flow, args.slowest)
@@ -322,17 +343,17 @@ async def run_load(
                 count / wall,
                 0.0,
                 f"offered {args.rate:g}/s, {args.workers} worker(s), {args.client} client; "
-                f"{approved:,} accepted and paid out, {failures} failed",
+                f"{approved:,} accepted and paid out, {described(failures)}",
             )
         )
 
-        async def checkout(line: int, order_id: str) -> bool:
+        async def checkout(line: int, order_id: str) -> str | None:
             answer = await post(
                 f"{API}/lines/{line}/authorisations",
                 {"order_id": order_id, "amount_minor": 100},
                 {"X-API-Key": key, "Idempotency-Key": order_id},
             )
-            return answer.status == 201
+            return None if answer.status == 201 else failed("checkout", answer)
 
         await warm_up(
             [
@@ -341,7 +362,7 @@ async def run_load(
             ]
         )
 
-        async def authorise(index: int) -> bool:
+        async def authorise(index: int) -> str | None:
             return await checkout(line_ids[index % (len(line_ids) - WARM_UP)], f"order-{index}")
 
         count = int(args.checkout_rate * args.seconds)
@@ -358,7 +379,7 @@ async def run_load(
                 count / wall,
                 0.0,
                 f"offered {args.checkout_rate:g}/s, {args.workers} worker(s), {args.client} "
-                f"client; {failures} failed",
+                f"client; {described(failures)}",
             )
         )
     return results
