@@ -99,22 +99,32 @@ class LeanClient:
         ]
         lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
         request = ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
-        connection = await self._connection()
-        response = await connection.send(request)
+        connection, reused = await self._connection()
+        try:
+            response = await connection.send(request)
+        except ResponseError:
+            if not reused:
+                raise
+            # The server closed the idle connection as the request went out (its keep-alive
+            # timeout): send it once more on a new one, as HTTP clients do. The bench's POSTs
+            # carry idempotency keys, so a request that did arrive is answered, not repeated.
+            connection, _ = await self._connection(fresh=True)
+            response = await connection.send(request)
         if not connection.closed:
             self.idle.append(connection)
         return response
 
-    async def _connection(self) -> _Connection:
-        while self.idle:
+    async def _connection(self, *, fresh: bool = False) -> tuple[_Connection, bool]:
+        """An idle connection (reused: True) or a new one."""
+        while self.idle and not fresh:
             connection = self.idle.pop()
             if not connection.closed:
-                return connection
+                return connection, True
         _, connection = await asyncio.get_running_loop().create_connection(
             _Connection, self.host, self.port
         )
         self.everyone.append(connection)
-        return connection
+        return connection, False
 
     def close(self) -> None:
         for connection in self.everyone:

@@ -67,3 +67,31 @@ def test_a_response_without_content_length_is_refused() -> None:
             server.close()
 
     asyncio.run(asyncio.wait_for(scenario(), timeout=10))  # a misread response hangs
+
+
+def test_a_request_on_a_connection_the_server_just_closed_is_sent_again_on_a_new_one() -> None:
+    async def scenario() -> None:
+        answer = b"HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\n{}"
+        connections = 0
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            nonlocal connections
+            connections += 1
+            await reader.readuntil(b"\r\n\r\n")
+            await reader.readexactly(2)
+            writer.write(answer)
+            if connections == 1:  # the next request meets the keep-alive timeout's close
+                await reader.readuntil(b"\r\n\r\n")
+            writer.close()
+
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        client = LeanClient("127.0.0.1", server.sockets[0].getsockname()[1])
+        try:
+            first = await client.post("/a", {})
+            second = await client.post("/a", {})
+        finally:
+            client.close()
+            server.close()
+        assert (first.status, second.status, connections) == (201, 201, 2)
+
+    asyncio.run(asyncio.wait_for(scenario(), timeout=10))
