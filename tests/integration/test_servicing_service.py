@@ -32,7 +32,9 @@ from tests.integration.helpers import count
 START = date(2025, 3, 31)
 
 
-def book(engine: sa.Engine, key: str = "book-1", principal: int = 1_200_000) -> int:
+def book(
+    engine: sa.Engine, key: str = "book-1", principal: int = 1_200_000, funder: str = "platform"
+) -> int:
     with SqlUnitOfWork(engine) as uow:
         loan_id = service.book_loan(
             uow,
@@ -41,6 +43,7 @@ def book(engine: sa.Engine, key: str = "book-1", principal: int = 1_200_000) -> 
             as_of=START,
             borrower_ref="synthetic-1",
             idempotency_key=key,
+            funder=funder,
         )
         uow.commit()
     return loan_id
@@ -63,19 +66,8 @@ def test_booking_twice_with_one_key_books_one_loan(database: sa.Engine) -> None:
 def test_a_loan_for_an_unregistered_funder_is_refused_and_nothing_is_booked(
     database: sa.Engine,
 ) -> None:
-    with (
-        pytest.raises(InvalidInput, match="unknown funder 'bank-x'"),
-        SqlUnitOfWork(database) as uow,
-    ):
-        service.book_loan(
-            uow,
-            product_code="cash-instalment",
-            principal_minor=1_200_000,
-            as_of=START,
-            borrower_ref="synthetic-1",
-            idempotency_key="book-bank-x",
-            funder="bank-x",
-        )
+    with pytest.raises(InvalidInput, match="unknown funder 'bank-x'"):
+        book(database, key="book-bank-x", funder="bank-x")
     assert count(database, "loans") == 0
     assert book(database) > 0  # the platform, registered, still lends
     assert count(database, "journal_entries") == 1
