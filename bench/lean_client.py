@@ -22,6 +22,10 @@ class ResponseError(Exception):
     """A response the lean client cannot read, or a connection lost mid-request."""
 
 
+class ClosedUnanswered(ResponseError):
+    """The connection closed before any byte of the response came."""
+
+
 @dataclass(frozen=True, slots=True)
 class Response:
     status: int
@@ -46,7 +50,8 @@ class _Connection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         if self.waiting is not None and not self.waiting.done():
-            self.waiting.set_exception(ResponseError(f"connection lost: {exc}"))
+            lost = ResponseError if self.buffer else ClosedUnanswered
+            self.waiting.set_exception(lost(f"connection lost: {exc}"))
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
@@ -61,6 +66,7 @@ class _Connection(asyncio.Protocol):
                 length = int(value)
         if length is None:
             self.waiting.set_exception(ResponseError(f"no Content-Length in {head[0]!r}"))
+            self.close()  # the rest of that response would be read as the next one
             return
         start = end + len(HEADER_END)
         if len(self.buffer) < start + length:
@@ -68,6 +74,11 @@ class _Connection(asyncio.Protocol):
         body = bytes(self.buffer[start : start + length])
         del self.buffer[: start + length]
         self.waiting.set_result(Response(int(head[0].split(" ", 2)[1]), body))
+
+    def close(self) -> None:
+        self.closed = True
+        if self.transport is not None:
+            self.transport.close()
 
     async def send(self, request: bytes) -> Response:
         assert self.transport is not None
@@ -80,12 +91,15 @@ class _Connection(asyncio.Protocol):
 
 
 class LeanClient:
-    """POSTs to one server over a pool of keep-alive connections (opened as needed)."""
+    """POSTs to one server over a pool of keep-alive connections, opened as needed up to
+    `limit` requests at once (aiohttp's default limit, which the bench used before)."""
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, limit: int = 256) -> None:
         self.host, self.port = host, port
         self.idle: list[_Connection] = []
         self.everyone: list[_Connection] = []
+        self.slots = asyncio.Semaphore(limit)
+        self.resent = 0  # requests sent again after an idle connection closed under them
 
     async def post(
         self, path: str, body: object | None = None, headers: dict[str, str] | None = None
@@ -99,20 +113,23 @@ class LeanClient:
         ]
         lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
         request = ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
-        connection, reused = await self._connection()
-        try:
-            response = await connection.send(request)
-        except ResponseError:
-            if not reused:
-                raise
-            # The server closed the idle connection as the request went out (its keep-alive
-            # timeout): send it once more on a new one, as HTTP clients do. The bench's POSTs
-            # carry idempotency keys, so a request that did arrive is answered, not repeated.
-            connection, _ = await self._connection(fresh=True)
-            response = await connection.send(request)
-        if not connection.closed:
-            self.idle.append(connection)
-        return response
+        async with self.slots:
+            connection, reused = await self._connection()
+            try:
+                response = await connection.send(request)
+            except ClosedUnanswered:
+                if not reused:
+                    raise
+                # The server closed the idle connection as the request went out (its
+                # keep-alive timeout): send it once more on a new one, as HTTP clients do.
+                # The bench's POSTs carry idempotency keys, so a request that did arrive is
+                # answered, not repeated; `resent` counts them.
+                self.resent += 1
+                connection, _ = await self._connection(fresh=True)
+                response = await connection.send(request)
+            if not connection.closed:
+                self.idle.append(connection)
+            return response
 
     async def _connection(self, *, fresh: bool = False) -> tuple[_Connection, bool]:
         """An idle connection (reused: True) or a new one."""
@@ -128,5 +145,4 @@ class LeanClient:
 
     def close(self) -> None:
         for connection in self.everyone:
-            if connection.transport is not None:
-                connection.transport.close()
+            connection.close()

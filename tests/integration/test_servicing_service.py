@@ -61,6 +61,7 @@ def pay(engine: sa.Engine, loan_id: int, amount: int, day: date, key: str) -> ob
 def test_booking_twice_with_one_key_books_one_loan(database: sa.Engine) -> None:
     assert book(database) == book(database)
     assert count(database, "loans") == 1
+    assert count(database, "journal_entries") == 1  # the replay posted nothing
 
 
 def test_a_loan_for_an_unregistered_funder_is_refused_and_nothing_is_booked(
@@ -68,9 +69,8 @@ def test_a_loan_for_an_unregistered_funder_is_refused_and_nothing_is_booked(
 ) -> None:
     with pytest.raises(InvalidInput, match="unknown funder 'bank-x'"):
         book(database, key="book-bank-x", funder="bank-x")
-    assert count(database, "loans") == 0
+    assert (count(database, "loans"), count(database, "journal_entries")) == (0, 0)
     assert book(database) > 0  # the platform, registered, still lends
-    assert count(database, "journal_entries") == 1
 
 
 def test_a_replayed_payment_returns_the_first_outcome_and_posts_nothing(

@@ -1,5 +1,6 @@
-"""The SQLite writer gate: threads of one process take turns for the write lock on a Python
-lock, and no way of leaving a transaction keeps the gate."""
+"""SQLite engines: threads of one process take turns for the write lock on a Python lock (the
+writer gate), no way of leaving a transaction keeps the gate, and an event loop never waits
+long for another process; an SQLite too old for puhui is refused at start."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from puhui.core.errors import InvalidInput
 from puhui.storage import engine as engine_module
 from puhui.storage.calendar_repository import CalendarRepository
 from puhui.storage.engine import DatabaseBusy, is_lock_wait_timeout, make_engine, read_only
@@ -190,18 +192,18 @@ def test_lock_wait_timeouts_are_recognised_on_both_databases(database: Path) -> 
     assert not is_lock_wait_timeout(ValueError("no"))
 
 
-def test_on_an_event_loop_another_process_s_lock_is_waited_for_briefly(database: Path) -> None:
+def test_on_an_event_loop_another_process_lock_is_waited_for_briefly(database: Path) -> None:
     """A loop thread stops every request of its process while SQLite makes it wait for
-    another process (a `puhui eod` from the command line): there the wait is the gate's
-    second, then a lock-wait error (503 database_busy); background threads keep SQLite's
-    30 s."""
+    another process (a `puhui eod` from the command line): it waits a second, then gets a
+    lock-wait error (503 database_busy), and for the next seconds does not wait at all;
+    background threads keep SQLite's 30 s."""
     engine = make_engine(f"sqlite:///{database}")
 
     def busy_timeout_ms() -> int:
         with engine.begin() as connection:
             return int(connection.exec_driver_sql("PRAGMA busy_timeout").scalar_one())
 
-    async def on_the_loop() -> tuple[int, BaseException]:
+    async def on_the_loop() -> tuple[int, BaseException, int]:
         waited = busy_timeout_ms()
         holder = sqlite3.connect(database, isolation_level=None)  # another process, in effect
         holder.execute("BEGIN IMMEDIATE")
@@ -210,11 +212,23 @@ def test_on_an_event_loop_another_process_s_lock_is_waited_for_briefly(database:
                 connection.exec_driver_sql("INSERT INTO t VALUES (1)")
         finally:
             holder.execute("ROLLBACK")
-        return waited, busy.value
+            holder.close()
+        return waited, busy.value, busy_timeout_ms()
 
-    waited_on_loop, error = asyncio.run(on_the_loop())
-    assert waited_on_loop == engine_module.LOOP_WAIT_MS
+    waited_first, error, waited_next = asyncio.run(on_the_loop())
+    assert waited_first == engine_module.LOOP_WAIT_MS
     assert is_lock_wait_timeout(error)
+    assert waited_next == 0  # the other process is busy with a long job: answer at once
     assert busy_timeout_ms() == engine_module.BUSY_TIMEOUT_MS  # off the loop: the long wait
     with engine.begin() as connection:  # the failed start kept neither the gate nor a lock
         connection.exec_driver_sql("INSERT INTO t VALUES (2)")
+
+
+def test_an_sqlite_too_old_for_returning_is_refused_with_what_to_do(
+    database: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engine_module.sqlite3, "sqlite_version_info", (3, 34, 1))
+    with pytest.raises(InvalidInput, match=r"needs SQLite 3\.35 or newer.*has 3\.34\.1"):
+        make_engine(f"sqlite:///{database}")
+    monkeypatch.setattr(engine_module.sqlite3, "sqlite_version_info", (3, 35, 0))
+    make_engine(f"sqlite:///{database}").dispose()

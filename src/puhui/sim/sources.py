@@ -38,12 +38,12 @@ class SimulatedTransactions:
     population: Population
 
     def flows(self, applicant_ids: Sequence[int], *, as_of: date, days: int) -> FlowBatch:
-        if not 1 <= days <= MAX_FLOW_DAYS:
-            raise ValueError(f"flows cover 1–{MAX_FLOW_DAYS} days")
         return self.flows_of(self.population.applicants(_ids(applicant_ids)), as_of, days)
 
     def flows_of(self, people: Applicants, as_of: date, days: int) -> FlowBatch:
         """`flows` for applicants whose attributes are already at hand."""
+        if not 1 <= days <= MAX_FLOW_DAYS:
+            raise ValueError(f"flows cover 1–{MAX_FLOW_DAYS} days")
         ids = people.ids
         end = as_of.toordinal() - EPOCH_ORDINAL
         day = np.arange(end - days, end, dtype=np.int64)[None, :]  # absolute day numbers
@@ -107,7 +107,7 @@ def bureau_month(as_of: date) -> int:
     return as_of.toordinal() // 30
 
 
-def require_consent(ids: Int64Array, consented: Sequence[bool]) -> None:
+def require_bureau_consent(ids: Int64Array, consented: Sequence[bool]) -> None:
     """Raise ConsentMissing naming the applicants without a recorded bureau consent."""
     if not all(consented):
         missing = [int(i) for i, ok in zip(ids, consented, strict=True) if not ok]
@@ -127,7 +127,7 @@ class SimulatedBureau:
         self, applicant_ids: Sequence[int], *, consented: Sequence[bool], as_of: date
     ) -> BureauBatch:
         ids = _ids(applicant_ids)
-        require_consent(ids, consented)
+        require_bureau_consent(ids, consented)
         return self.reports_of(self.population.applicants(ids), bureau_month(as_of))
 
     def reports_of(self, people: Applicants, month: int) -> BureauBatch:

@@ -2,7 +2,7 @@
 
 An online decision asks every adapter about one applicant. Generating one applicant's attributes
 is about 150 NumPy calls on one-element arrays, and the bureau, repayment history and identity
-as many again: about 0.9 ms of a worker's CPU per application, a fifth of the whole request
+as many again: about 0.9 ms of a worker's CPU per application, a quarter of the whole request
 (measured with py-spy, `bench/RESULTS.md`). A lender's real adapters answer from stores that
 already hold these figures; this does the same for the simulator. For a population of up to
 `TABLE_LIMIT` applicants it computes the attributes, history and identities of everyone once,
@@ -32,10 +32,10 @@ from puhui.sim.sources import (
     SimulatedIdentity,
     SimulatedTransactions,
     bureau_month,
-    require_consent,
+    require_bureau_consent,
 )
 
-TABLE_LIMIT = 250_000  # about 60 MB of tables per server process at the limit
+TABLE_LIMIT = 250_000  # at the limit about 70 MB per server process (two bureau months kept)
 
 Batch = TypeVar("Batch", Applicants, BureauBatch, HistoryBatch, IdentityBatch)
 
@@ -107,7 +107,7 @@ class _Bureau(_Lookup):
             return SimulatedBureau(self.population).reports(
                 applicant_ids, consented=consented, as_of=as_of
             )
-        require_consent(ids, consented)
+        require_bureau_consent(ids, consented)
         size, seed = self.population.size, self.population.seed
         return _rows(_bureau_table(size, seed, bureau_month(as_of)), ids)
 

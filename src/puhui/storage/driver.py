@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from puhui.core.errors import require
 from puhui.storage import write_behind
 from puhui.storage.types import EPOCH
 
@@ -159,6 +160,7 @@ class Driver:
         def rows() -> list[tuple[Any, ...]]:
             if not answer:
                 self.send_queued()
+            require(bool(answer), "a queued read was dropped (its transaction rolled back)")
             return answer[0]
 
         return rows

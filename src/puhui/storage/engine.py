@@ -9,8 +9,9 @@ ask SQLite for it. SQLite's own wait is a sleep-and-retry ladder (1, 2, 5, 10, 1
 under a server's load a thread slept long after the lock was free, which left the CPU idle and
 made the slowest requests wait tens of milliseconds. The gate wakes the next thread the moment
 the lock is released. Other processes meet SQLite's busy timeout: 30 s for a background
-thread, but only the gate's one second for a thread that runs an event loop (it would stop
-every request of its process), which then answers 503 `database_busy`.
+thread; a thread that runs an event loop (its wait stops every request of the process) waits
+a second, and after such a wait ran out not at all for the next five seconds, answering 503
+`database_busy` at once while the other process's long job goes on.
 
 Reports read through `read_only(engine)`: on SQLite their transactions start deferred (a WAL
 snapshot, neither the write lock nor the gate), so a dashboard over a large book never holds a
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import threading
 import time
 from typing import Any
@@ -28,13 +30,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from puhui.core.errors import PuhuiError
+from puhui.core.errors import InvalidInput, PuhuiError
 from puhui.storage import write_behind
 
 DEFAULT_SQLITE_FILE = "puhui.db"
 BUSY_TIMEOUT_MS = 30_000
 LOOP_WAIT_S = 1.0  # the longest an event-loop thread waits for the writer gate
-LOOP_WAIT_MS = int(LOOP_WAIT_S * 1000)  # … and for another process's write lock
+LOOP_WAIT_MS = int(LOOP_WAIT_S * 1000)  # … and for another process's write lock,
+OTHER_PROCESS_BACKOFF_S = 5.0  # then not at all for this long (see _loop_busy_timeout_ms)
 _BUSY_MS = "puhui_sqlite_busy_timeout_ms"
 _GATE_HELD = "puhui_writer_gate_held"
 _READ_ONLY = "puhui_read_only"
@@ -60,8 +63,18 @@ def _tune_sqlite(engine: Engine) -> None:
 
     gate = threading.Lock()
     taken_at = [0.0]  # when the gate was last taken (monotonic seconds)
+    # when a loop thread last waited out another process's write lock (monotonic seconds)
+    outwaited_at = [float("-inf")]
 
-    def _take_gate(on_loop: bool) -> None:
+    def _loop_busy_timeout_ms() -> int:
+        """A loop thread waits a second for another process's write lock, and not at all
+        for OTHER_PROCESS_BACKOFF_S after such a wait ran out: the other process runs a long
+        job (an end-of-day from the command line), and every wait stops the whole loop."""
+        if time.monotonic() - outwaited_at[0] < OTHER_PROCESS_BACKOFF_S:
+            return 0
+        return LOOP_WAIT_MS
+
+    def _take_gate(*, on_loop: bool) -> None:
         """Wait for the gate. A thread that runs an event loop (the API's one-subject routes)
         holds up every request of its process while it waits, so it waits at most
         LOOP_WAIT_S, and not at all once the holder has had the gate that long (a long job:
@@ -90,15 +103,17 @@ def _tune_sqlite(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN")  # deferred: a snapshot to read, no lock
             return
         on_loop = _on_event_loop()
-        _take_gate(on_loop)
+        _take_gate(on_loop=on_loop)
         connection.info[_GATE_HELD] = True
         try:
             # Another process (a `puhui eod` from the command line) is met by SQLite's own
             # busy wait; on an event loop it would stop every request of the process for as
-            # long, so there it is as short as the gate's: then 503, try again.
-            _wait_for_other_processes(connection, LOOP_WAIT_MS if on_loop else BUSY_TIMEOUT_MS)
+            # long, so there it is short: then 503, try again.
+            _set_busy_timeout(connection, _loop_busy_timeout_ms() if on_loop else BUSY_TIMEOUT_MS)
             connection.exec_driver_sql("BEGIN IMMEDIATE")
-        except BaseException:
+        except BaseException as error:
+            if on_loop and is_lock_wait_timeout(error):
+                outwaited_at[0] = time.monotonic()
             _release(connection)
             raise
 
@@ -115,12 +130,22 @@ def _tune_sqlite(engine: Engine) -> None:
     sa.event.listen(engine, "checkin", lambda _dbapi, record: _release_record(record.info))
 
 
-def _wait_for_other_processes(connection: sa.Connection, milliseconds: int) -> None:
+def _set_busy_timeout(connection: sa.Connection, milliseconds: int) -> None:
     """SQLite's busy timeout on this connection (set only when it changes)."""
     info = connection.connection.info
     if info.get(_BUSY_MS) != milliseconds:
         connection.exec_driver_sql(f"PRAGMA busy_timeout={int(milliseconds)}")
         info[_BUSY_MS] = milliseconds
+
+
+def _check_sqlite_version(version: tuple[int, ...]) -> None:
+    if version < MIN_SQLITE:
+        wanted = ".".join(map(str, MIN_SQLITE))
+        raise InvalidInput(
+            f"puhui needs SQLite {wanted} or newer, and this Python's sqlite3 module has "
+            f"{'.'.join(map(str, version))}; use a newer Python build (or PostgreSQL: "
+            "PUHUI_DATABASE_URL=postgresql://…)"
+        )
 
 
 def _on_event_loop() -> bool:
@@ -161,10 +186,14 @@ def psycopg_url(url: str) -> str:
     return url
 
 
+MIN_SQLITE = (3, 35)  # INSERT … RETURNING (the journal's insert-unless-posted)
+
+
 def make_engine(url: str | None = None, **options: Any) -> Engine:
     """An engine for `url` (default: `database_url()`), tuned for its dialect."""
     engine = sa.create_engine(psycopg_url(url or database_url()), **options)
     if engine.dialect.name == "sqlite":
+        _check_sqlite_version(sqlite3.sqlite_version_info)
         _tune_sqlite(engine)
     else:
         write_behind.install(engine)

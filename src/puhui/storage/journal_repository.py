@@ -11,7 +11,9 @@ from puhui.storage.tables import postings
 _FIND = "SELECT id, content_hash FROM journal_entries WHERE idempotency_key = ?"
 # A key posted before inserts nothing and returns no row (SQLite ≥ 3.35 and PostgreSQL);
 # the caller then reads the first entry's hash. A concurrent posting of the same key makes
-# PostgreSQL wait for it, then do nothing: the read after it sees the committed entry.
+# PostgreSQL wait for it, then do nothing: the read after it sees the committed entry. On
+# PostgreSQL a replay still draws an id from the sequence, so entry ids have gaps (ids order
+# entries; they were never a gapless count).
 _INSERT_NEW_ENTRY = (
     "INSERT INTO journal_entries (idempotency_key, content_hash, kind, business_date, loan_id, "
     "reverses_key, description) VALUES (?, ?, ?, ?, ?, ?, ?) "

@@ -93,5 +93,23 @@ def test_a_request_on_a_connection_the_server_just_closed_is_sent_again_on_a_new
             client.close()
             server.close()
         assert (first.status, second.status, connections) == (201, 201, 2)
+        assert client.resent == 1
+
+    asyncio.run(asyncio.wait_for(scenario(), timeout=10))
+
+
+def test_a_connection_dropped_mid_response_is_an_error_not_a_resend() -> None:
+    async def scenario() -> None:
+        answer = b"HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\n{}"
+        server, port, _ = await serve([[answer], [answer[:20]]])  # then the server closes
+        client = LeanClient("127.0.0.1", port)
+        try:
+            await client.post("/a", {})
+            with pytest.raises(ResponseError, match="connection lost"):
+                await client.post("/a", {})  # the server may have acted on it: not resent
+        finally:
+            client.close()
+            server.close()
+        assert client.resent == 0
 
     asyncio.run(asyncio.wait_for(scenario(), timeout=10))

@@ -66,3 +66,10 @@ def test_a_population_over_the_limit_is_generated_per_call() -> None:
     assert tabled_sources._tables.cache_info().misses == built_before  # too big: no table
     expected = SimulatedSources(large.population).history.history([TABLE_LIMIT], as_of=FIRST_DAY)
     assert_same(answer, expected)
+
+
+@pytest.mark.parametrize("days", [0, 3 * 366 + 1])
+@pytest.mark.parametrize("ids", [[12], [POPULATION.size + 3]], ids=["tabled", "generated"])
+def test_a_flow_window_out_of_range_is_refused_either_way(ids: list[int], days: int) -> None:
+    with pytest.raises(ValueError, match="flows cover 1–1098 days"):
+        TABLED.transactions.flows(ids, as_of=FIRST_DAY, days=days)
