@@ -34,6 +34,7 @@ from puhui.core.errors import InvalidInput, PuhuiError
 from puhui.storage import write_behind
 
 DEFAULT_SQLITE_FILE = "puhui.db"
+MIN_SQLITE = (3, 35)  # INSERT … RETURNING (the journal's insert-unless-posted)
 BUSY_TIMEOUT_MS = 30_000
 LOOP_WAIT_S = 1.0  # the longest an event-loop thread waits for the writer gate
 LOOP_WAIT_MS = int(LOOP_WAIT_S * 1000)  # … and for another process's write lock,
@@ -184,9 +185,6 @@ def psycopg_url(url: str) -> str:
     if url.startswith("postgresql://"):
         return "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return url
-
-
-MIN_SQLITE = (3, 35)  # INSERT … RETURNING (the journal's insert-unless-posted)
 
 
 def make_engine(url: str | None = None, **options: Any) -> Engine:
