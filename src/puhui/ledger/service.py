@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from puhui.core.errors import require
+from puhui.core.errors import InvariantBroken
 from puhui.ledger.entries import JournalEntry
 from puhui.ledger.errors import IdempotencyConflict
 from puhui.ledger.ports import JournalStore
@@ -26,8 +26,8 @@ def post_entry(store: JournalStore, entry: JournalEntry) -> PostResult:
     if entry_id is not None:
         return PostResult(entry_id, replayed=False)
     existing = store.find_hash(entry.idempotency_key)
-    require(existing is not None, "a posted key's entry is gone: the journal is append-only")
-    assert existing is not None  # (for the type checker: `require` raised otherwise)
+    if existing is None:
+        raise InvariantBroken("a posted key's entry is gone: the journal is append-only")
     entry_id, content_hash = existing
     if content_hash != entry.content_hash:
         raise IdempotencyConflict(

@@ -91,4 +91,9 @@ class ExposureRepository:
     def outstanding_principal_later(self, borrower_ref: str) -> Callable[[], int]:
         """`outstanding_principal`, sent with the next read (PostgreSQL)."""
         rows = self._driver.ask(_EXPOSURE, (borrower_ref, borrower_ref))
-        return lambda: int(rows()[0][0]) if rows() else 0
+
+        def owed() -> int:
+            answer = rows()
+            return int(answer[0][0]) if answer else 0
+
+        return owed
