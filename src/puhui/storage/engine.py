@@ -27,6 +27,7 @@ import threading
 import time
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -35,6 +36,7 @@ from puhui.storage import write_behind
 
 DEFAULT_SQLITE_FILE = "puhui.db"
 MIN_SQLITE = (3, 35)  # INSERT … RETURNING (the journal's insert-unless-posted)
+MIN_LIBPQ = 140000  # pipeline mode (storage.pg_batch), as psycopg.pq.version() numbers it
 BUSY_TIMEOUT_MS = 30_000
 LOOP_WAIT_S = 1.0  # the longest an event-loop thread waits for the writer gate
 LOOP_WAIT_MS = int(LOOP_WAIT_S * 1000)  # … and for another process's write lock,
@@ -149,6 +151,16 @@ def _check_sqlite_version(version: tuple[int, ...]) -> None:
         )
 
 
+def _check_libpq(version: int) -> None:
+    """pg_batch sends in libpq's pipeline mode, which libpq has from version 14."""
+    if version < MIN_LIBPQ:
+        raise InvalidInput(
+            f"puhui needs libpq 14 or newer for PostgreSQL, and psycopg uses libpq "
+            f"{version // 10000}.{version % 10000}; "
+            "install psycopg[binary], which ships its own (`pip install 'psycopg[binary]'`)"
+        )
+
+
 def _on_event_loop() -> bool:
     try:
         asyncio.get_running_loop()
@@ -189,10 +201,16 @@ def psycopg_url(url: str) -> str:
 
 def make_engine(url: str | None = None, **options: Any) -> Engine:
     """An engine for `url` (default: `database_url()`), tuned for its dialect."""
-    engine = sa.create_engine(psycopg_url(url or database_url()), **options)
+    url = psycopg_url(url or database_url())
+    if sa.engine.make_url(url).get_backend_name() == "postgresql":
+        # psycopg's own preparing is off: after any rollback it deallocates every prepared
+        # statement of the connection, those `pg_batch` prepared for the hot paths included.
+        options["connect_args"] = {"prepare_threshold": None, **options.get("connect_args", {})}
+    engine = sa.create_engine(url, **options)
     if engine.dialect.name == "sqlite":
         _check_sqlite_version(sqlite3.sqlite_version_info)
         _tune_sqlite(engine)
     else:
+        _check_libpq(psycopg.pq.version())
         write_behind.install(engine)
     return engine

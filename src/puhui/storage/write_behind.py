@@ -5,8 +5,8 @@ one costs more than the statement: two context switches, and the request's worke
 a core. A checkout wrote four statements and then committed: five round trips for work that
 needs one. So the hot writes (a line and its order and event, a loan's schedule and postings,
 the idempotency record), the advisory locks and the calendar's shared lock (whose rows a
-callback receives) are queued on the connection, and sent in one pipeline (psycopg's pipeline
-mode) with whatever needs the server next:
+callback receives) are queued on the connection, and sent in one batch (`pg_batch`: one write,
+one answer) with whatever needs the server next:
 
 - the next read on the same connection, so a transaction always reads its own writes;
 - or the COMMIT: `SqlUnitOfWork.commit` sends the queue and the COMMIT together.
@@ -18,27 +18,27 @@ anything more, so a caller that catches the error can never commit half a transa
 is in-process and has no round trips; there writes run at once, as on an engine that was not
 made by `storage.engine.make_engine` (see `installed`).
 
-Pipeline mode has a cost of its own (psycopg's machinery, measured at about 20 µs of CPU per
-pipeline on this machine): one statement alone is sent plainly, and psycopg's implicit BEGIN
-keeps its own round trip (sending it in a pipeline with the first read measured slower).
+The transaction's BEGIN goes with the first batch too.
 """
 
 from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Sequence
-from contextlib import ExitStack, nullcontext, suppress
+from contextlib import suppress
 from typing import Any
 
 import psycopg
 import sqlalchemy as sa
 
+from puhui.storage import pg_batch
+
 PENDING = "puhui_pending_writes"
 FAILED = "puhui_send_failed"
 _INSTALLED: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
 
-Statement = tuple[str, Any, bool]  # (SQL with %s marks, parameters or rows, executemany?)
-Rows = list[tuple[Any, ...]] | None  # a statement's rows; None for one that returns none
+Statement = pg_batch.Statement
+Rows = pg_batch.Rows
 Then = Callable[[list[tuple[Any, ...]]], None]
 Queued = tuple[str, Any, bool, Then | None]
 
@@ -64,8 +64,8 @@ def _take(raw: Any) -> list[Queued]:
 
 
 def run(raw: Any, statements: Sequence[Statement]) -> list[Rows]:
-    """Send the queued writes and `statements`, in one pipeline when there are several, and
-    return each statement's rows."""
+    """Send the queued writes and `statements` in one round trip, and return each statement's
+    rows."""
     return _send(raw, statements, commit=False)
 
 
@@ -84,39 +84,17 @@ def _send(raw: Any, statements: Sequence[Statement], *, commit: bool) -> list[Ro
     pending = _take(raw)
     todo = [*((sql, params, many) for sql, params, many, _ in pending), *statements]
     connection = raw.driver_connection
-    with ExitStack() as cursors_closed:
-        cursors = []
-        try:
-            with connection.pipeline() if len(todo) > 1 or commit else nullcontext():
-                for sql, params, many in todo:
-                    cursor = cursors_closed.enter_context(connection.cursor())
-                    cursors.append(cursor)
-                    if many and len(params) == 1:  # a one-row batch: execute is cheaper
-                        cursor.execute(sql, params[0])
-                    elif many:
-                        cursor.executemany(sql, params)
-                    else:
-                        cursor.execute(sql, params)
-                if commit:  # a statement: connection.commit() would cost a round trip of its own
-                    cursors_closed.enter_context(connection.cursor()).execute("COMMIT")
-        except BaseException:
-            raw.info[FAILED] = True  # until the caller rolls back (see `drop`)
-            with suppress(psycopg.Error):  # (a broken connection: the original error matters)
-                connection.rollback()  # nothing sent so far can be committed by a later call
-            raise
-        for (*_, then), cursor in zip(pending, cursors, strict=False):
-            if then is not None:
-                then(cursor.fetchall())
-        return [
-            cursor.fetchall() if _has_rows(cursor) else None for cursor in cursors[len(pending) :]
-        ]
-
-
-def _has_rows(cursor: psycopg.Cursor[Any]) -> bool:
-    """Whether the statement returned rows: the result's status, not `cursor.description`,
-    which builds a Column object per column (a tenth of a checkout's psycopg time, py-spy)."""
-    result = cursor.pgresult
-    return result is not None and result.status == psycopg.pq.ExecStatus.TUPLES_OK
+    try:
+        rows = pg_batch.run(connection, todo, commit=commit)
+    except BaseException:
+        raw.info[FAILED] = True  # until the caller rolls back (see `drop`)
+        with suppress(psycopg.Error):  # (a broken connection: the original error matters)
+            connection.rollback()  # nothing sent so far can be committed by a later call
+        raise
+    for (*_, then), answer in zip(pending, rows, strict=False):
+        if then is not None:
+            then(answer or [])
+    return rows[len(pending) :]
 
 
 def drop(raw: Any) -> None:
@@ -125,10 +103,7 @@ def drop(raw: Any) -> None:
 
 
 def install(engine: sa.Engine) -> None:
-    """Keep SQLAlchemy's own statements in order with the queue (PostgreSQL engines; nothing is
-    queued where libpq has no pipeline mode, before version 14)."""
-    if not psycopg.Pipeline.is_supported():
-        return
+    """Keep SQLAlchemy's own statements in order with the queue (PostgreSQL engines)."""
     _INSTALLED.add(engine)
 
     @sa.event.listens_for(engine, "before_cursor_execute")

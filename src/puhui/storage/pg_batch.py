@@ -1,0 +1,230 @@
+"""A batch of statements in one round trip on PostgreSQL, laid straight into libpq's pipeline.
+
+psycopg's pipeline mode flushes the socket and polls for answers after every statement it is
+given, and it sends the transaction's implicit BEGIN on a round trip of its own. A checkout
+sends a dozen statements in four batches: psycopg woke about five times per batch, and its
+system calls and generator steps were a quarter of the server's CPU per checkout (py-spy).
+Here a batch goes out as libpq builds it in pipeline mode — the BEGIN (when the transaction has
+not started yet), every statement, the COMMIT when asked, then one Sync — in one write, and its
+answers are read once PostgreSQL sends them, together, at the Sync.
+
+Values are adapted by psycopg's own Transformer, so parameters and rows have exactly the types
+psycopg would give them. Each statement is prepared on the server the first time a connection
+sends it (PostgreSQL then parses and plans it once per connection instead of every time);
+a connection keeps at most MAX_PREPARED of them, dropping the least recently used.
+
+This is written here rather than taken from psycopg because psycopg offers no way to queue
+several statements without a flush and a poll after each one.
+"""
+
+from __future__ import annotations
+
+import re
+import select
+import weakref
+from collections import OrderedDict
+from collections.abc import Sequence
+from functools import lru_cache
+from itertools import count
+from typing import Any
+
+import psycopg
+from psycopg import abc, pq
+from psycopg.adapt import PyFormat, Transformer
+from psycopg.pq.abc import PGconn, PGresult
+
+Statement = tuple[str, Any, bool]  # (SQL with %s marks, parameters or rows, executemany?)
+Rows = list[tuple[Any, ...]] | None  # a statement's rows; None for one that returns none
+
+MAX_PREPARED = 256
+_TUPLES_OK = pq.ExecStatus.TUPLES_OK
+_COMMAND_OK = pq.ExecStatus.COMMAND_OK
+_FATAL_ERROR = pq.ExecStatus.FATAL_ERROR
+_PIPELINE_SYNC = pq.ExecStatus.PIPELINE_SYNC
+_PIPELINE_ABORTED = pq.ExecStatus.PIPELINE_ABORTED
+_IDLE = pq.TransactionStatus.IDLE
+_MARK = re.compile(r"%s|%%")
+
+
+class _Session:
+    """What a connection keeps between batches: its Transformer and its prepared statements."""
+
+    def __init__(self, connection: psycopg.Connection[Any]) -> None:
+        self.transformer: abc.Transformer = Transformer(connection)
+        self.prepared: OrderedDict[tuple[bytes, tuple[int, ...]], bytes] = OrderedDict()
+        self.names = count(1)
+
+
+_SESSIONS: weakref.WeakKeyDictionary[psycopg.Connection[Any], _Session] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _session(connection: psycopg.Connection[Any]) -> _Session:
+    session = _SESSIONS.get(connection)
+    if session is None:
+        session = _SESSIONS[connection] = _Session(connection)
+    return session
+
+
+@lru_cache(maxsize=4096)
+def numbered(sql: str) -> bytes:
+    """psycopg's `%s` marks as PostgreSQL's `$1, $2, …` (and `%%` as `%`)."""
+    marks = count(1)
+    return _MARK.sub(lambda m: f"${next(marks)}" if m.group() == "%s" else "%", sql).encode()
+
+
+def begin_command(connection: psycopg.Connection[Any]) -> bytes:
+    """The BEGIN psycopg itself would send, with the connection's transaction settings."""
+    parts = [b"BEGIN"]
+    if connection.isolation_level is not None:
+        level = psycopg.IsolationLevel(connection.isolation_level)
+        parts.append(b"ISOLATION LEVEL " + level.name.replace("_", " ").encode())
+    if connection.read_only is not None:
+        parts.append(b"READ ONLY" if connection.read_only else b"READ WRITE")
+    if connection.deferrable is not None:
+        parts.append(b"DEFERRABLE" if connection.deferrable else b"NOT DEFERRABLE")
+    return b" ".join(parts)
+
+
+# What each request sent in a batch answers (its answers are read back in the same order):
+# the index of the statement whose rows it returns, or one of these.
+_COMMAND, _PREPARE = -1, -2  # (a row of an executemany is a command: its statement has no rows)
+
+
+def run(
+    connection: psycopg.Connection[Any], statements: Sequence[Statement], *, commit: bool
+) -> list[Rows]:
+    """Send `statements` (and a COMMIT, with `commit`) in one round trip, inside the connection's
+    transaction (begun here if it has not been); each statement's rows, None for one without.
+    The first failing statement's error is raised after the whole batch has been answered;
+    PostgreSQL skips everything after it, and the transaction is then failed."""
+    session = _session(connection)
+    pgconn = connection.pgconn
+    # Every value is adapted before anything is sent: one that cannot be leaves nothing half-sent.
+    dumped = [
+        (_COMMAND if many else index, numbered(sql), *_dump(session.transformer, values))
+        for index, (sql, params, many) in enumerate(statements)
+        for values in (params if many else (params,))
+    ]
+    sent: list[tuple[int, Any]] = []
+    pgconn.enter_pipeline_mode()
+    try:
+        if not connection.autocommit and pgconn.transaction_status == _IDLE:
+            pgconn.send_query_params(begin_command(connection), None)
+            sent.append((_COMMAND, None))
+        for index, query, params, types, formats in dumped:
+            name = _prepared_name(session, pgconn, query, types, sent)
+            pgconn.send_query_prepared(name, params, param_formats=formats)
+            sent.append((index, None))
+        if commit:
+            pgconn.send_query_params(b"COMMIT", None)
+            sent.append((_COMMAND, None))
+        pgconn.pipeline_sync()
+        _flush(pgconn)
+        answers = [_answers(pgconn) for _ in sent]
+        end = _next(pgconn)
+        if end is None or end.status != _PIPELINE_SYNC:
+            raise psycopg.OperationalError("PostgreSQL's answers did not end at the batch's end")
+        pgconn.exit_pipeline_mode()
+    except BaseException:
+        # The batch was not read to its end: what libpq and the server hold for this connection
+        # is unknown, so it is closed (PostgreSQL rolls its transaction back; SQLAlchemy's pool
+        # sees a closed connection and replaces it).
+        connection.close()
+        raise
+    return _rows(session, connection, sent, answers, len(statements))
+
+
+def _dump(
+    transformer: abc.Transformer, values: Sequence[Any] | None
+) -> tuple[Sequence[Any] | None, tuple[int, ...], Sequence[pq.Format] | None]:
+    """A statement's parameters as psycopg sends them: values, type oids and formats."""
+    if not values:
+        return None, (), None
+    params = transformer.dump_sequence(values, [PyFormat.AUTO] * len(values))
+    return params, tuple(transformer.types or ()), transformer.formats
+
+
+def _prepared_name(
+    session: _Session, pgconn: PGconn, query: bytes, types: tuple[int, ...], sent: list[Any]
+) -> bytes:
+    """The name `query` is prepared under on this connection, preparing it in this batch
+    (and deallocating the least recently used statement) the first time."""
+    key = (query, types)
+    name = session.prepared.get(key)
+    if name is not None:
+        session.prepared.move_to_end(key)
+        return name
+    name = b"puhui_%d" % next(session.names)
+    session.prepared[key] = name
+    while len(session.prepared) > MAX_PREPARED:
+        _, evicted = session.prepared.popitem(last=False)
+        pgconn.send_query_params(b"DEALLOCATE " + evicted, None)
+        sent.append((_COMMAND, None))
+    pgconn.send_prepare(name, query, param_types=types)
+    sent.append((_PREPARE, key))
+    return name
+
+
+def _rows(
+    session: _Session,
+    connection: psycopg.Connection[Any],
+    sent: list[tuple[int, Any]],
+    answers: list[list[PGresult]],
+    statement_count: int,
+) -> list[Rows]:
+    """Each statement's rows from the batch's answers; raises the first error among them."""
+    rows: list[Rows] = [None] * statement_count
+    error: psycopg.Error | None = None
+    transformer = session.transformer
+    for (what, key), results in zip(sent, answers, strict=True):
+        if not results:
+            raise psycopg.OperationalError("PostgreSQL did not answer a statement of the batch")
+        result = results[-1]
+        status = result.status
+        if what == _PREPARE and status != _COMMAND_OK:
+            session.prepared.pop(key, None)  # never made: prepared again next time
+        if status == _FATAL_ERROR and error is None:
+            error = psycopg.errors.error_from_result(result, encoding=connection.info.encoding)
+        elif status == _TUPLES_OK and what >= 0:
+            transformer.set_pgresult(result)
+            rows[what] = transformer.load_rows(0, result.ntuples, tuple)
+        elif status == _PIPELINE_ABORTED and error is None:
+            error = psycopg.errors.PipelineAborted("an earlier statement of the batch failed")
+    if isinstance(error, psycopg.errors.InvalidSqlStatementName):
+        # Someone ran DEALLOCATE ALL or DISCARD ALL on this connection: prepare afresh.
+        session.prepared.clear()
+    if error is not None:
+        raise error
+    return rows
+
+
+def _answers(pgconn: PGconn) -> list[PGresult]:
+    """The results of one request of the batch (libpq ends each with a null result)."""
+    results = []
+    while (result := _next(pgconn)) is not None:
+        results.append(result)
+    return results
+
+
+def _next(pgconn: PGconn) -> PGresult | None:
+    while pgconn.is_busy():
+        _wait(pgconn.socket, select.POLLIN)
+        pgconn.consume_input()
+    return pgconn.get_result()
+
+
+def _flush(pgconn: PGconn) -> None:
+    """Write the batch out (the connection is non-blocking: a big batch takes several
+    writes, and the server's answers are taken in meanwhile so that neither side blocks)."""
+    while pgconn.flush():
+        if _wait(pgconn.socket, select.POLLIN | select.POLLOUT) & select.POLLIN:
+            pgconn.consume_input()
+
+
+def _wait(socket: int, events: int) -> int:
+    """Block until the socket is ready for `events` (poll: no limit on descriptor numbers)."""
+    poller = select.poll()
+    poller.register(socket, events)
+    return poller.poll()[0][1]
