@@ -206,17 +206,24 @@ def test_after_deallocate_all_the_failing_batch_is_refused_and_the_next_prepares
 
 @pytest.mark.postgres
 @ON_POSTGRES
-def test_a_value_that_cannot_be_adapted_sends_nothing(
+def test_a_value_that_cannot_be_adapted_stops_the_batch_and_commits_nothing(
     database: sa.Engine, connection: psycopg.Connection[Any]
 ) -> None:
-    with pytest.raises(psycopg.ProgrammingError):
+    with pytest.raises(psycopg.ProgrammingError, match="cannot adapt"):
         pg_batch.run(
             connection,
-            [(INSERT, ("pb-first", "x"), False), (INSERT, ("pb-bad", object()), False)],
+            [
+                (INSERT, ("pb-first", "x"), False),
+                (INSERT, ("pb-bad", object()), False),
+                (INSERT, ("pb-last", "z"), False),
+            ],
             commit=True,
         )
-    assert connection.pgconn.transaction_status == IDLE  # not even the BEGIN went out
-    assert _value(database, "pb-first") is None
+    # what was queued before it ran, in the open transaction; no COMMIT went out
+    assert connection.pgconn.transaction_status == INTRANS
+    assert pg_batch.run(connection, [(READ, ("pb-first",), False)], commit=False) == [[("x",)]]
+    connection.rollback()
+    assert [_value(database, k) for k in ("pb-first", "pb-bad", "pb-last")] == [None] * 3
 
 
 @pytest.mark.postgres

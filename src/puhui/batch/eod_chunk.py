@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import numpy as np
 import sqlalchemy as sa
 
-from puhui.batch.columns import day_number, placeholder
+from puhui.batch.columns import day_number
 from puhui.batch.eod_reads import (
     DAY_COLUMNS,
     READ_COLUMNS,
@@ -37,6 +37,7 @@ from puhui.ledger.entries import entry_from_deltas, system_key
 from puhui.ledger.service import post_entry
 from puhui.loans.accounting import loan_entry
 from puhui.loans.lifecycle import LoanStatus
+from puhui.storage.driver import Driver
 from puhui.storage.funder_repository import FunderRepository
 from puhui.storage.journal_repository import JournalRepository
 from puhui.storage.loan_repository import LoanRepository
@@ -193,10 +194,8 @@ def _vectorised_day(
     late = np.zeros(len(chunk.data), np.bool_)
     late[positions] = True
     if len(positions):
-        connection.exec_driver_sql(
-            f"UPDATE instalments SET late_fee_minor = {placeholder(connection.dialect.name)} "
-            f"WHERE loan_id = {placeholder(connection.dialect.name)} "
-            f"AND seq = {placeholder(connection.dialect.name)}",
+        Driver(connection).many(
+            "UPDATE instalments SET late_fee_minor = ? WHERE loan_id = ? AND seq = ?",
             [
                 (int(f), int(chunk.column("id")[p]), int(s))
                 for p, s, f in zip(positions, seqs, fees, strict=True)
@@ -282,13 +281,8 @@ def _write_changed(
         values = new[name][changed]
         columns[name] = _nullable_days(values) if name in DAY_COLUMNS else values.tolist()
     ids = chunk.column("id")[changed].tolist()
-    mark = placeholder(connection.dialect.name)
-    sql = (
-        "UPDATE loans SET "
-        + ", ".join(f"{name} = {mark}" for name in _WRITE)
-        + f" WHERE id = {mark}"
-    )
-    connection.exec_driver_sql(sql, list(zip(*(columns[n] for n in _WRITE), ids, strict=True)))
+    sql = "UPDATE loans SET " + ", ".join(f"{name} = ?" for name in _WRITE) + " WHERE id = ?"
+    Driver(connection).many(sql, zip(*(columns[n] for n in _WRITE), ids, strict=True))
 
 
 def _less_per_funder(sums: dict[str, int], chunk: LoanChunk, amounts: Int64Array) -> dict[str, int]:

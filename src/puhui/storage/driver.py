@@ -101,17 +101,16 @@ class Driver:
 
     def one(self, sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
         rows = self._results([(sql, params, False)])[0]
-        return tuple(rows[0]) if rows else None
+        return rows[0] if rows else None
 
     def all(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        return [tuple(row) for row in self._results([(sql, params, False)])[0] or ()]
+        return self._results([(sql, params, False)])[0] or []
 
     def reads(self, *queries: tuple[str, Sequence[Any]]) -> list[list[tuple[Any, ...]]]:
         """The rows of several queries, sent together: one round trip on PostgreSQL. They run
         in order, each a statement of its own (with its own snapshot, so a query after a lock
         sees what committed before the lock was granted)."""
-        results = self._results([(sql, params, False) for sql, params in queries])
-        return [[tuple(row) for row in rows or ()] for rows in results]
+        return [rows or [] for rows in self._results([(sql, p, False) for sql, p in queries])]
 
     def run(self, sql: str, params: Sequence[Any]) -> None:
         self._results([(sql, params, False)])

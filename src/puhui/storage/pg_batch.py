@@ -53,6 +53,8 @@ class _Session:
         self.transformer: abc.Transformer = Transformer(connection)
         self.prepared: OrderedDict[tuple[bytes, tuple[int, ...]], bytes] = OrderedDict()
         self.names = count(1)
+        self.poller = select.poll()
+        self.polled: int | None = None  # the socket registered with the poller
 
 
 _SESSIONS: weakref.WeakKeyDictionary[psycopg.Connection[Any], _Session] = (
@@ -97,33 +99,30 @@ def run(
 ) -> list[Rows]:
     """Send `statements` (and a COMMIT, with `commit`) in one round trip, inside the connection's
     transaction (begun here if it has not been); each statement's rows, None for one without.
+
     The first failing statement's error is raised after the whole batch has been answered;
-    PostgreSQL skips everything after it, and the transaction is then failed."""
+    PostgreSQL skips everything after it, and the transaction is then failed. A value psycopg
+    cannot adapt ends the batch where it stands: what was queued before it still runs, no
+    COMMIT is sent, and its error is raised — the caller rolls the transaction back, as after
+    any error. (Statements go out while later ones are adapted: PostgreSQL runs a long batch
+    while it is still being written, as psycopg's executemany let it.)"""
     session = _session(connection)
     pgconn = connection.pgconn
-    # Every value is adapted before anything is sent: one that cannot be leaves nothing half-sent.
-    dumped = [
-        (_COMMAND if many else index, numbered(sql), *_dump(session.transformer, values))
-        for index, (sql, params, many) in enumerate(statements)
-        for values in (params if many else (params,))
-    ]
     sent: list[tuple[int, Any]] = []
+    unadaptable: psycopg.Error | None = None
     pgconn.enter_pipeline_mode()
     try:
         if not connection.autocommit and pgconn.transaction_status == _IDLE:
             pgconn.send_query_params(begin_command(connection), None)
             sent.append((_COMMAND, None))
-        for index, query, params, types, formats in dumped:
-            name = _prepared_name(session, pgconn, query, types, sent)
-            pgconn.send_query_prepared(name, params, param_formats=formats)
-            sent.append((index, None))
-        if commit:
+        unadaptable = _send_statements(session, pgconn, statements, sent)
+        if commit and unadaptable is None:
             pgconn.send_query_params(b"COMMIT", None)
             sent.append((_COMMAND, None))
         pgconn.pipeline_sync()
-        _flush(pgconn)
-        answers = [_answers(pgconn) for _ in sent]
-        end = _next(pgconn)
+        _flush(session, pgconn)
+        answers = [_answers(session, pgconn) for _ in sent]
+        end = _next(session, pgconn)
         if end is None or end.status != _PIPELINE_SYNC:
             raise psycopg.OperationalError("PostgreSQL's answers did not end at the batch's end")
         pgconn.exit_pipeline_mode()
@@ -133,7 +132,29 @@ def run(
         # sees a closed connection and replaces it).
         connection.close()
         raise
-    return _rows(session, connection, sent, answers, len(statements))
+    rows = _rows(session, connection, sent, answers, len(statements))
+    if unadaptable is not None:
+        raise unadaptable
+    return rows
+
+
+def _send_statements(
+    session: _Session, pgconn: PGconn, statements: Sequence[Statement], sent: list[Any]
+) -> psycopg.Error | None:
+    """Queue each statement (each row of an executemany); the error of a value that cannot
+    be adapted, which stops the queueing."""
+    for index, (sql, params, many) in enumerate(statements):
+        query = numbered(sql)
+        answers_rows = _COMMAND if many else index
+        for values in params if many else (params,):
+            try:
+                dumped, types, formats = _dump(session.transformer, values)
+            except psycopg.Error as error:
+                return error
+            name = _prepared_name(session, pgconn, query, types, sent)
+            pgconn.send_query_prepared(name, dumped, param_formats=formats)
+            sent.append((answers_rows, None))
+    return None
 
 
 def _dump(
@@ -200,31 +221,36 @@ def _rows(
     return rows
 
 
-def _answers(pgconn: PGconn) -> list[PGresult]:
+def _answers(session: _Session, pgconn: PGconn) -> list[PGresult]:
     """The results of one request of the batch (libpq ends each with a null result)."""
     results = []
-    while (result := _next(pgconn)) is not None:
+    while (result := _next(session, pgconn)) is not None:
         results.append(result)
     return results
 
 
-def _next(pgconn: PGconn) -> PGresult | None:
+def _next(session: _Session, pgconn: PGconn) -> PGresult | None:
     while pgconn.is_busy():
-        _wait(pgconn.socket, select.POLLIN)
+        _wait(session, pgconn.socket, select.POLLIN)
         pgconn.consume_input()
     return pgconn.get_result()
 
 
-def _flush(pgconn: PGconn) -> None:
+def _flush(session: _Session, pgconn: PGconn) -> None:
     """Write the batch out (the connection is non-blocking: a big batch takes several
     writes, and the server's answers are taken in meanwhile so that neither side blocks)."""
     while pgconn.flush():
-        if _wait(pgconn.socket, select.POLLIN | select.POLLOUT) & select.POLLIN:
+        if _wait(session, pgconn.socket, select.POLLIN | select.POLLOUT) & select.POLLIN:
             pgconn.consume_input()
 
 
-def _wait(socket: int, events: int) -> int:
+def _wait(session: _Session, socket: int, events: int) -> int:
     """Block until the socket is ready for `events` (poll: no limit on descriptor numbers)."""
-    poller = select.poll()
-    poller.register(socket, events)
-    return poller.poll()[0][1]
+    if session.polled != socket:
+        if session.polled is not None:
+            session.poller.unregister(session.polled)
+        session.poller.register(socket, events)
+        session.polled = socket
+    else:
+        session.poller.modify(socket, events)
+    return session.poller.poll()[0][1]
