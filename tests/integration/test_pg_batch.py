@@ -6,6 +6,8 @@ prepares each statement once per connection."""
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import weakref
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -51,6 +53,20 @@ def _value(engine: sa.Engine, key: str) -> str | None:
         return other.exec_driver_sql(
             "SELECT value FROM system_state WHERE key = %(key)s", {"key": key}
         ).scalar()
+
+
+TICK = "SELECT nextval('pb_ticks')"  # a sequence moves outside transactions: shows what ran
+
+
+def _ticks(connection: psycopg.Connection[Any]) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP SEQUENCE IF NOT EXISTS pb_ticks")
+        value, called = cursor.execute("SELECT last_value, is_called FROM pb_ticks").fetchone() or (
+            0,
+            False,
+        )
+    connection.commit()
+    return int(value) if called else 0
 
 
 def _prepared_here(connection: psycopg.Connection[Any]) -> list[str]:
@@ -133,18 +149,22 @@ def test_the_first_failure_is_raised_with_its_own_class_and_nothing_after_it_run
     database: sa.Engine, connection: psycopg.Connection[Any]
 ) -> None:
     pg_batch.run(connection, [(INSERT, ("pb-taken", "first"), False)], commit=True)
+    ticks = _ticks(connection)
     with pytest.raises(pg_errors.UniqueViolation):
         pg_batch.run(
             connection,
             [
+                (TICK, (), False),
                 (INSERT, ("pb-after", "x"), False),
                 (INSERT, ("pb-taken", "again"), False),
+                (TICK, (), False),
                 (INSERT, ("pb-skipped", "x"), False),
             ],
             commit=True,
         )
     assert connection.pgconn.transaction_status == pq.TransactionStatus.INERROR
     connection.rollback()
+    assert _ticks(connection) == ticks + 1  # the statements after the failure never ran
     assert [_value(database, k) for k in ("pb-taken", "pb-after", "pb-skipped")] == [
         "first",
         None,
@@ -209,21 +229,92 @@ def test_after_deallocate_all_the_failing_batch_is_refused_and_the_next_prepares
 def test_a_value_that_cannot_be_adapted_stops_the_batch_and_commits_nothing(
     database: sa.Engine, connection: psycopg.Connection[Any]
 ) -> None:
+    ticks = _ticks(connection)
     with pytest.raises(psycopg.ProgrammingError, match="cannot adapt"):
         pg_batch.run(
             connection,
             [
                 (INSERT, ("pb-first", "x"), False),
                 (INSERT, ("pb-bad", object()), False),
-                (INSERT, ("pb-last", "z"), False),
+                (TICK, (), False),
             ],
             commit=True,
         )
-    # what was queued before it ran, in the open transaction; no COMMIT went out
+    # what was queued before it ran, in the open transaction; nothing after it; no COMMIT
     assert connection.pgconn.transaction_status == INTRANS
     assert pg_batch.run(connection, [(READ, ("pb-first",), False)], commit=False) == [[("x",)]]
     connection.rollback()
-    assert [_value(database, k) for k in ("pb-first", "pb-bad", "pb-last")] == [None] * 3
+    assert _ticks(connection) == ticks
+    assert [_value(database, k) for k in ("pb-first", "pb-bad")] == [None, None]
+
+
+@pytest.mark.postgres
+@ON_POSTGRES
+def test_the_wrong_number_of_values_is_refused_before_anything_is_sent(
+    connection: psycopg.Connection[Any],
+) -> None:
+    with pytest.raises(psycopg.ProgrammingError, match="2 placeholders but 3 parameters"):
+        pg_batch.run(connection, [(INSERT, ("pb-k", "v", "extra"), False)], commit=True)
+    assert connection.pgconn.transaction_status == INTRANS  # (its BEGIN went out, alone)
+    connection.rollback()
+
+
+@pytest.mark.postgres
+@ON_POSTGRES
+def test_a_failing_commit_raises_and_commits_nothing(
+    connection: psycopg.Connection[Any],
+) -> None:
+    connection.execute(
+        "CREATE TEMP TABLE pb_deferred (k int, CONSTRAINT pb_unique UNIQUE (k) "
+        "DEFERRABLE INITIALLY DEFERRED)"
+    )
+    connection.commit()
+    with pytest.raises(pg_errors.UniqueViolation):
+        pg_batch.run(
+            connection,
+            [("INSERT INTO pb_deferred VALUES (%s)", [(1,), (1,)], True)],
+            commit=True,
+        )
+    assert connection.pgconn.transaction_status == IDLE  # the failed COMMIT ended it
+    assert connection.execute("SELECT count(*) FROM pb_deferred").fetchone() == (0,)
+
+
+@pytest.mark.postgres
+@ON_POSTGRES
+def test_statements_after_a_failure_are_neither_prepared_nor_lost_to_eviction(
+    connection: psycopg.Connection[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Parse skipped after a failure is prepared next time; a DEALLOCATE skipped after a
+    failure runs in the next batch, so nothing stays on the server unaccounted for."""
+    monkeypatch.setattr(pg_batch, "MAX_PREPARED", 2)
+    kept = "SELECT 1 + %s"
+    pg_batch.run(connection, [(kept, (1,), False), ("SELECT 2 + %s", (1,), False)], commit=False)
+    with pytest.raises(pg_errors.DivisionByZero):
+        pg_batch.run(
+            connection,
+            # the first evicts "SELECT 1 + …" (its DEALLOCATE runs, before the failure); the
+            # second evicts "SELECT 2 + …", but its DEALLOCATE and Parse come after the failure
+            [("SELECT 1 / %s", (0,), False), ("SELECT 3 + %s", (1,), False)],
+            commit=False,
+        )
+    connection.rollback()
+    assert pg_batch.run(connection, [("SELECT 3 + %s", (1,), False)], commit=False) == [[(4,)]]
+    connection.rollback()
+    assert sorted(_prepared_here(connection)) == sorted(
+        pg_batch.numbered(q).decode() for q in ("SELECT 1 / %s", "SELECT 3 + %s")
+    )
+
+
+@pytest.mark.postgres
+@ON_POSTGRES
+def test_values_of_every_size_keep_a_statement_to_a_few_prepared_forms(
+    connection: psycopg.Connection[Any],
+) -> None:
+    sizes = [None, 1, 300, 70_000, 5_000_000_000, -1, -300, -70_000]
+    rows = [(size, index) for index, size in enumerate(sizes * 50)]
+    pg_batch.run(connection, [("SELECT %s::bigint, %s", rows, True)], commit=False)
+    connection.rollback()
+    assert 1 < len(_prepared_here(connection)) <= 4 * 2  # (psycopg types an int by its size)
 
 
 @pytest.mark.postgres
@@ -268,7 +359,7 @@ def test_a_lost_connection_fails_its_unit_of_work_and_the_pool_replaces_it(
     database: sa.Engine,
 ) -> None:
     lost: list[psycopg.Connection[Any]] = []
-    with pytest.raises(sa.exc.OperationalError):
+    with pytest.raises(psycopg.OperationalError):  # its own error, not one from the rollback
         _lose_the_connection_between_two_writes(database, lost)
     assert lost[0].closed  # nothing half-read is kept
     with SqlUnitOfWork(database) as uow:
@@ -292,7 +383,23 @@ def test_a_libpq_without_pipeline_mode_is_refused_with_what_to_do(
 ) -> None:
     url = "postgresql://postgres@127.0.0.1:5432/test"
     monkeypatch.setattr(engine_module.psycopg.pq, "version", lambda: 130011)
+    monkeypatch.setattr(engine_module.psycopg.Pipeline, "is_supported", lambda: False)
     with pytest.raises(InvalidInput, match=r"needs libpq 14 or newer.*uses libpq 13\.11"):
         make_engine(url)
-    monkeypatch.setattr(engine_module.psycopg.pq, "version", lambda: 140000)
+    monkeypatch.setattr(engine_module.psycopg.Pipeline, "is_supported", lambda: True)
     make_engine(url).dispose()  # (connects only when used)
+
+
+@pytest.mark.postgres
+@ON_POSTGRES
+def test_a_closed_connection_is_freed_with_what_it_kept(database: sa.Engine) -> None:
+    engine = make_engine(database.url.render_as_string(hide_password=False), poolclass=NullPool)
+    pooled = engine.raw_connection()
+    connection = pooled.driver_connection
+    pg_batch.run(connection, [(READ, ("pb-none",), False)], commit=False)
+    gone = weakref.ref(connection)
+    pooled.close()  # (rolls back, closes)
+    engine.dispose()
+    del connection, pooled
+    gc.collect()
+    assert gone() is None

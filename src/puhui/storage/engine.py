@@ -36,7 +36,6 @@ from puhui.storage import write_behind
 
 DEFAULT_SQLITE_FILE = "puhui.db"
 MIN_SQLITE = (3, 35)  # INSERT … RETURNING (the journal's insert-unless-posted)
-MIN_LIBPQ = 140000  # pipeline mode (storage.pg_batch), as psycopg.pq.version() numbers it
 BUSY_TIMEOUT_MS = 30_000
 LOOP_WAIT_S = 1.0  # the longest an event-loop thread waits for the writer gate
 LOOP_WAIT_MS = int(LOOP_WAIT_S * 1000)  # … and for another process's write lock,
@@ -151,9 +150,11 @@ def _check_sqlite_version(version: tuple[int, ...]) -> None:
         )
 
 
-def _check_libpq(version: int) -> None:
-    """pg_batch sends in libpq's pipeline mode, which libpq has from version 14."""
-    if version < MIN_LIBPQ:
+def _check_libpq() -> None:
+    """pg_batch sends in libpq's pipeline mode, which libpq (and the libpq psycopg was built
+    against) has from version 14."""
+    if not psycopg.Pipeline.is_supported():
+        version = psycopg.pq.version()
         raise InvalidInput(
             f"puhui needs libpq 14 or newer for PostgreSQL, and psycopg uses libpq "
             f"{version // 10000}.{version % 10000}; "
@@ -203,6 +204,7 @@ def make_engine(url: str | None = None, **options: Any) -> Engine:
     """An engine for `url` (default: `database_url()`), tuned for its dialect."""
     url = psycopg_url(url or database_url())
     if sa.engine.make_url(url).get_backend_name() == "postgresql":
+        _check_libpq()
         # psycopg's own preparing is off: after any rollback it deallocates every prepared
         # statement of the connection, those `pg_batch` prepared for the hot paths included.
         options["connect_args"] = {"prepare_threshold": None, **options.get("connect_args", {})}
@@ -211,6 +213,5 @@ def make_engine(url: str | None = None, **options: Any) -> Engine:
         _check_sqlite_version(sqlite3.sqlite_version_info)
         _tune_sqlite(engine)
     else:
-        _check_libpq(psycopg.pq.version())
         write_behind.install(engine)
     return engine

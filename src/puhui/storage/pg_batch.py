@@ -5,13 +5,17 @@ given, and it sends the transaction's implicit BEGIN on a round trip of its own.
 sends a dozen statements in four batches: psycopg woke about five times per batch, and its
 system calls and generator steps were a quarter of the server's CPU per checkout (py-spy).
 Here a batch goes out as libpq builds it in pipeline mode — the BEGIN (when the transaction has
-not started yet), every statement, the COMMIT when asked, then one Sync — in one write, and its
-answers are read once PostgreSQL sends them, together, at the Sync.
+not started yet), every statement, the COMMIT when asked, then one Sync — in one write (a batch
+over 64 KiB, an end-of-day's executemany, in several as it is built), and its answers are read
+once PostgreSQL sends them, together, at the Sync.
 
 Values are adapted by psycopg's own Transformer, so parameters and rows have exactly the types
 psycopg would give them. Each statement is prepared on the server the first time a connection
-sends it (PostgreSQL then parses and plans it once per connection instead of every time);
-a connection keeps at most MAX_PREPARED of them, dropping the least recently used.
+sends it with those parameter types (psycopg types an int by its size, and a None as unknown,
+so one statement may be prepared a few times); PostgreSQL then parses and plans it once per
+connection instead of every time. A connection keeps at most MAX_PREPARED of them, dropping the
+least recently used. psycopg's own preparing must be off on the connection (it is turned off
+here): after any rollback psycopg deallocates every prepared statement of the connection.
 
 This is written here rather than taken from psycopg because psycopg offers no way to queue
 several statements without a flush and a poll after each one.
@@ -21,7 +25,6 @@ from __future__ import annotations
 
 import re
 import select
-import weakref
 from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
@@ -52,28 +55,37 @@ class _Session:
     def __init__(self, connection: psycopg.Connection[Any]) -> None:
         self.transformer: abc.Transformer = Transformer(connection)
         self.prepared: OrderedDict[tuple[bytes, tuple[int, ...]], bytes] = OrderedDict()
+        self.to_deallocate: list[bytes] = []  # evicted, whose DEALLOCATE has not run yet
         self.names = count(1)
         self.poller = select.poll()
         self.polled: int | None = None  # the socket registered with the poller
 
 
-_SESSIONS: weakref.WeakKeyDictionary[psycopg.Connection[Any], _Session] = (
-    weakref.WeakKeyDictionary()
-)
+_SESSION = "_puhui_batch_session"  # the attribute it is kept in, on the connection itself
 
 
 def _session(connection: psycopg.Connection[Any]) -> _Session:
-    session = _SESSIONS.get(connection)
+    """The connection's session. It is kept on the connection (a cycle through the Transformer,
+    freed with it) rather than in a weak mapping, which the Transformer would keep alive."""
+    session: _Session | None = getattr(connection, _SESSION, None)
     if session is None:
-        session = _SESSIONS[connection] = _Session(connection)
+        connection.prepare_threshold = None  # (see the module's docstring)
+        session = _Session(connection)
+        setattr(connection, _SESSION, session)
     return session
 
 
-@lru_cache(maxsize=4096)
 def numbered(sql: str) -> bytes:
     """psycopg's `%s` marks as PostgreSQL's `$1, $2, …` (and `%%` as `%`)."""
+    return _numbered(sql)[0]
+
+
+@lru_cache(maxsize=4096)
+def _numbered(sql: str) -> tuple[bytes, int]:
+    """The numbered query and how many values it takes."""
     marks = count(1)
-    return _MARK.sub(lambda m: f"${next(marks)}" if m.group() == "%s" else "%", sql).encode()
+    query = _MARK.sub(lambda m: f"${next(marks)}" if m.group() == "%s" else "%", sql).encode()
+    return query, next(marks) - 1
 
 
 def begin_command(connection: psycopg.Connection[Any]) -> bytes:
@@ -91,7 +103,7 @@ def begin_command(connection: psycopg.Connection[Any]) -> bytes:
 
 # What each request sent in a batch answers (its answers are read back in the same order):
 # the index of the statement whose rows it returns, or one of these.
-_COMMAND, _PREPARE = -1, -2  # (a row of an executemany is a command: its statement has no rows)
+_COMMAND, _PREPARE, _DEALLOCATE = -1, -2, -3  # (an executemany's row is a command: no rows)
 
 
 def run(
@@ -105,16 +117,19 @@ def run(
     cannot adapt ends the batch where it stands: what was queued before it still runs, no
     COMMIT is sent, and its error is raised — the caller rolls the transaction back, as after
     any error. (Statements go out while later ones are adapted: PostgreSQL runs a long batch
-    while it is still being written, as psycopg's executemany let it.)"""
+    while it is still being written, as psycopg's executemany let it.) Rows are loaded after
+    the whole batch is answered, so a batch with the COMMIT should carry no statement whose
+    rows are wanted: the write-behind queue sends any such statement before its COMMIT."""
     session = _session(connection)
     pgconn = connection.pgconn
-    sent: list[tuple[int, Any]] = []
-    unadaptable: psycopg.Error | None = None
+    sent: Sent = []
+    unadaptable: Exception | None = None
     pgconn.enter_pipeline_mode()
     try:
         if not connection.autocommit and pgconn.transaction_status == _IDLE:
             pgconn.send_query_params(begin_command(connection), None)
             sent.append((_COMMAND, None))
+        _deallocate_evicted(session, pgconn, sent)
         unadaptable = _send_statements(session, pgconn, statements, sent)
         if commit and unadaptable is None:
             pgconn.send_query_params(b"COMMIT", None)
@@ -138,18 +153,26 @@ def run(
     return rows
 
 
+Sent = list[tuple[int, Any]]  # what each request of a batch answers, and its detail
+
+
 def _send_statements(
-    session: _Session, pgconn: PGconn, statements: Sequence[Statement], sent: list[Any]
-) -> psycopg.Error | None:
+    session: _Session, pgconn: PGconn, statements: Sequence[Statement], sent: Sent
+) -> Exception | None:
     """Queue each statement (each row of an executemany); the error of a value that cannot
     be adapted, which stops the queueing."""
     for index, (sql, params, many) in enumerate(statements):
-        query = numbered(sql)
+        query, marks = _numbered(sql)
         answers_rows = _COMMAND if many else index
         for values in params if many else (params,):
             try:
+                if len(values or ()) != marks:
+                    raise psycopg.ProgrammingError(
+                        f"the query has {marks} placeholders but {len(values or ())} "
+                        f"parameters were passed: {sql}"
+                    )
                 dumped, types, formats = _dump(session.transformer, values)
-            except psycopg.Error as error:
+            except Exception as error:  # (a dumper may raise more than psycopg's own errors)
                 return error
             name = _prepared_name(session, pgconn, query, types, sent)
             pgconn.send_query_prepared(name, dumped, param_formats=formats)
@@ -168,7 +191,7 @@ def _dump(
 
 
 def _prepared_name(
-    session: _Session, pgconn: PGconn, query: bytes, types: tuple[int, ...], sent: list[Any]
+    session: _Session, pgconn: PGconn, query: bytes, types: tuple[int, ...], sent: Sent
 ) -> bytes:
     """The name `query` is prepared under on this connection, preparing it in this batch
     (and deallocating the least recently used statement) the first time."""
@@ -182,16 +205,24 @@ def _prepared_name(
     while len(session.prepared) > MAX_PREPARED:
         _, evicted = session.prepared.popitem(last=False)
         pgconn.send_query_params(b"DEALLOCATE " + evicted, None)
-        sent.append((_COMMAND, None))
+        sent.append((_DEALLOCATE, evicted))
     pgconn.send_prepare(name, query, param_types=types)
     sent.append((_PREPARE, key))
     return name
 
 
+def _deallocate_evicted(session: _Session, pgconn: PGconn, sent: Sent) -> None:
+    """Deallocate what an earlier batch evicted but could not deallocate (it failed first)."""
+    for name in session.to_deallocate:
+        pgconn.send_query_params(b"DEALLOCATE " + name, None)
+        sent.append((_DEALLOCATE, name))
+    session.to_deallocate = []
+
+
 def _rows(
     session: _Session,
     connection: psycopg.Connection[Any],
-    sent: list[tuple[int, Any]],
+    sent: Sent,
     answers: list[list[PGresult]],
     statement_count: int,
 ) -> list[Rows]:
@@ -206,6 +237,8 @@ def _rows(
         status = result.status
         if what == _PREPARE and status != _COMMAND_OK:
             session.prepared.pop(key, None)  # never made: prepared again next time
+        elif what == _DEALLOCATE and status != _COMMAND_OK:
+            session.to_deallocate.append(key)  # still on the server: dropped next time
         if status == _FATAL_ERROR and error is None:
             error = psycopg.errors.error_from_result(result, encoding=connection.info.encoding)
         elif status == _TUPLES_OK and what >= 0:
@@ -216,6 +249,7 @@ def _rows(
     if isinstance(error, psycopg.errors.InvalidSqlStatementName):
         # Someone ran DEALLOCATE ALL or DISCARD ALL on this connection: prepare afresh.
         session.prepared.clear()
+        session.to_deallocate = []
     if error is not None:
         raise error
     return rows

@@ -146,8 +146,18 @@ class SqlUnitOfWork:
 
     def rollback(self) -> None:
         if self._transaction is not None:
+            if self._connection_closed():
+                # pg_batch closed it (a batch it could not read to its end): nothing to roll back
+                # (the server did), and the pool must replace it; the original error stands.
+                self.connection.invalidate()
             self._transaction.rollback()
             self._transaction = None
+
+    def _connection_closed(self) -> bool:
+        if not self._postgres or self.connection.invalidated:
+            return False
+        driver_connection = self.connection.connection.driver_connection
+        return driver_connection is None or bool(driver_connection.closed)
 
     def __exit__(
         self,

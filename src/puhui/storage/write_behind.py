@@ -13,8 +13,9 @@ one answer) with whatever needs the server next:
 
 A rollback drops the queue. A queued write that fails (a bug: nothing queued is expected to fail)
 raises at that next read or at the commit. Any failure while sending rolls the transaction back
-at once and marks the connection: until the caller rolls back too, it refuses to send or commit
-anything more, so a caller that catches the error can never commit half a transaction. SQLite
+at once (or closes the connection, when the batch could not be read to its end) and marks the
+connection: until the caller rolls back too, it refuses to send or commit anything more, so a
+caller that catches the error can never commit half a transaction. SQLite
 is in-process and has no round trips; there writes run at once, as on an engine that was not
 made by `storage.engine.make_engine` (see `installed`).
 
@@ -70,7 +71,11 @@ def run(raw: Any, statements: Sequence[Statement]) -> list[Rows]:
 
 
 def flush(raw: Any, *, commit: bool = False) -> None:
-    """Send the queued writes (and, with `commit`, the COMMIT) in one round trip."""
+    """Send the queued writes (and, with `commit`, the COMMIT) in one round trip. A queued read
+    (the calendar's lock) goes first, on its own: rows are read only after a batch is answered,
+    and a batch that ends with the COMMIT must not fail after it has committed."""
+    if commit and any(then is not None for *_, then in raw.info.get(PENDING) or ()):
+        _send(raw, (), commit=False)
     if raw.info.get(PENDING) or raw.info.get(FAILED):
         _send(raw, (), commit=commit)
 
@@ -88,8 +93,9 @@ def _send(raw: Any, statements: Sequence[Statement], *, commit: bool) -> list[Ro
         rows = pg_batch.run(connection, todo, commit=commit)
     except BaseException:
         raw.info[FAILED] = True  # until the caller rolls back (see `drop`)
-        with suppress(psycopg.Error):  # (a broken connection: the original error matters)
-            connection.rollback()  # nothing sent so far can be committed by a later call
+        if not connection.closed:  # (pg_batch closes a connection it could not read to the end)
+            with suppress(psycopg.Error):  # (a broken connection: the original error matters)
+                connection.rollback()  # nothing sent so far can be committed by a later call
         raise
     for (*_, then), answer in zip(pending, rows, strict=False):
         if then is not None:
