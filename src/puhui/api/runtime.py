@@ -17,12 +17,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from limits import parse
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 
 from puhui.api.credential_cache import CredentialCache
 from puhui.api.problems import ApiProblem
+from puhui.api.rate_limits import MovingWindowLimits, retry_after_s
 from puhui.api.settings import ApiSettings
 from puhui.compliance.profile import JurisdictionProfile, load_profile
 from puhui.core.errors import InvalidInput
@@ -60,9 +58,7 @@ class Runtime:
     engine: sa.Engine
     profile: JurisdictionProfile
     signer: TokenSigner
-    limiter: MovingWindowRateLimiter = field(
-        default_factory=lambda: MovingWindowRateLimiter(MemoryStorage())
-    )
+    limiter: MovingWindowLimits = field(default_factory=MovingWindowLimits)
     credentials: CredentialCache = field(default_factory=CredentialCache)
     active_model: Path | None = None
     active_strategy: str = "default"
@@ -183,10 +179,9 @@ class Runtime:
         return DecisionEngine(config, sources, FraudGraph())
 
     def check_rate(self, limit: str, *identity: str) -> None:
-        item = parse(limit)
-        if not self.limiter.hit(item, *identity):
-            reset = self.limiter.get_window_stats(item, *identity).reset_time
-            wait = max(1, int(reset - datetime.now(UTC).timestamp()))
+        refused_for = self.limiter.hit(limit, *identity)
+        if refused_for is not None:
+            wait = retry_after_s(refused_for)
             raise ApiProblem(
                 429,
                 "rate_limited",
