@@ -104,6 +104,7 @@ def begin_command(connection: psycopg.Connection[Any]) -> bytes:
 # What each request sent in a batch answers (its answers are read back in the same order):
 # the index of the statement whose rows it returns, or one of these.
 _COMMAND, _PREPARE, _DEALLOCATE = -1, -2, -3  # (an executemany's row is a command: no rows)
+Sent = list[tuple[int, Any]]  # what each request of a batch answers, and its detail
 
 
 def run(
@@ -151,9 +152,6 @@ def run(
     if unadaptable is not None:
         raise unadaptable
     return rows
-
-
-Sent = list[tuple[int, Any]]  # what each request of a batch answers, and its detail
 
 
 def _send_statements(
